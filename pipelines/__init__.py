@@ -1,0 +1,1 @@
+"""Dagster code location for the Resolution 57 monitoring warehouse."""

@@ -1,0 +1,1 @@
+"""Ingestion: discover agency files, archive their bytes, parse them against a contract, load or quarantine."""

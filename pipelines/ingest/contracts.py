@@ -1,0 +1,69 @@
+"""Submission contracts (sources/contracts/*.yml) loaded into typed objects."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+
+def normalize_header(text: str) -> str:
+    """Header matching key: NFC, case-folded, inner whitespace collapsed, BOM and outer spaces removed."""
+    text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    type: str
+    required: bool
+    description: str
+    reference: str | None = None
+    enum: str | None = None
+    six_clear: str | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    domain: str
+    description: str
+    target_table: str
+    date_format: str
+    number_style: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    enums: dict[str, dict[str, str]] = field(default_factory=dict)  # enum name -> {normalized label: code}
+
+    def header_map(self) -> dict[str, Column]:
+        return {normalize_header(c.header): c for c in self.columns}
+
+
+@lru_cache(maxsize=None)
+def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
+    enums_raw = yaml.safe_load((contracts_dir / "enums.yml").read_text(encoding="utf-8"))
+    enums = {
+        name: {normalize_header(label): code for code, labels in values.items() for label in labels}
+        for name, values in enums_raw.items()
+    }
+    contracts: dict[str, Contract] = {}
+    for path in sorted(contracts_dir.glob("*.yml")):
+        if path.name == "enums.yml":
+            continue
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        columns = tuple(Column(**c) for c in raw["columns"])
+        contracts[raw["domain"]] = Contract(
+            domain=raw["domain"],
+            description=raw["description"],
+            target_table=raw["target_table"],
+            date_format=raw["date_format"],
+            number_style=raw["number_style"],
+            key=tuple(raw.get("key", [])),
+            columns=columns,
+            enums={c.enum: enums[c.enum] for c in columns if c.enum},
+        )
+    return contracts

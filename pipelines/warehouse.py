@@ -1,0 +1,89 @@
+"""The DuckDB warehouse: connections and the tables the loaders own (raw.*, audit.*).
+
+DuckDB allows one writer per file. Writers (ingest, rule engine, dbt) run one after another in
+the in-process executor; readers (Great Expectations, reports) open the file read-only.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS audit;
+
+CREATE TABLE IF NOT EXISTS audit.submissions (
+    submission_id   VARCHAR PRIMARY KEY,   -- hash of (file name, sha256 of bytes)
+    file_name       VARCHAR NOT NULL,
+    agency_code     VARCHAR,
+    domain          VARCHAR,
+    reporting_date  DATE,
+    sha256          VARCHAR NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    received_at     TIMESTAMP NOT NULL,
+    archived_path   VARCHAR,
+    status          VARCHAR NOT NULL,      -- accepted | rejected
+    rows_loaded     BIGINT NOT NULL,
+    problems_count  BIGINT NOT NULL,
+    message         VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    submission_id   VARCHAR NOT NULL,
+    file_name       VARCHAR NOT NULL,
+    source_row      BIGINT NOT NULL,       -- spreadsheet row (header = 1); 0 = the file as a whole
+    field           VARCHAR NOT NULL,
+    value           VARCHAR,
+    reason          VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.task_status_rows (
+    submission_id      VARCHAR NOT NULL,
+    source_row         BIGINT NOT NULL,
+    task_id            VARCHAR NOT NULL,
+    programme_code     VARCHAR NOT NULL,
+    lead_agency_code   VARCHAR NOT NULL,
+    co_agency_codes    VARCHAR,
+    content            VARCHAR,
+    expected_product   VARCHAR,
+    responsible_person VARCHAR,
+    responsible_unit   VARCHAR,
+    authority          VARCHAR,
+    assigned_date      DATE NOT NULL,
+    deadline           DATE,
+    status             VARCHAR NOT NULL,
+    completion_date    DATE,
+    note               VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS raw.task_summary_rows (
+    submission_id       VARCHAR NOT NULL,
+    source_row          BIGINT NOT NULL,
+    programme_code      VARCHAR NOT NULL,
+    total               BIGINT NOT NULL,
+    recurring           BIGINT NOT NULL,
+    completed           BIGINT NOT NULL,
+    completed_on_time   BIGINT NOT NULL,
+    completed_late      BIGINT NOT NULL,
+    in_progress_on_time BIGINT NOT NULL,
+    in_progress_overdue BIGINT NOT NULL
+);
+"""
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
