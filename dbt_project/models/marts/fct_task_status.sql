@@ -1,0 +1,20 @@
+-- Periodic snapshot: one row per task per reporting date, from the submission in force.
+select
+    t.programme_code || ':' || t.task_id || '@' || strftime(t.reporting_date, '%Y-%m-%d') as task_snapshot_key,
+    t.programme_code || ':' || t.task_id as task_key,
+    cast(strftime(t.reporting_date, '%Y%m%d') as integer) as reporting_date_key,
+    t.reporting_date,
+    t.reporting_agency_code,
+    t.lead_agency_code,
+    t.programme_code,
+    t.status_code,
+    t.assigned_date,
+    t.deadline,
+    t.completion_date,
+    cast(t.deadline - t.reporting_date as integer) as days_to_deadline,
+    s.is_completed,
+    t.submission_id,
+    t.file_name,
+    t.source_row
+from {{ ref('int_task_status__current') }} as t
+join {{ ref('stg_reference__task_statuses') }} as s using (status_code)
