@@ -1,0 +1,150 @@
+"""The rule catalogue: YAML files under expectations/rules/ loaded and checked before anything runs.
+
+A file holds `figure_sources` (SQL that turns a table into figures: one number per metric per
+group, with the file and row it came from) and `rules`. A rule is one of:
+
+- a relation between figures, bound by metric within each group (`bind: group`, for agency
+  submissions) or by explicit figure id (`bind: id`, for figures quoted from reports):
+  sum (total = sum of parts), equal (actual = expected, or several `pairs`), difference,
+  ratio, growth, complement, part_le_whole, percent_bounds;
+- a row check (`kind: row_check`): a SQL predicate over a table; each matching row is a finding.
+
+The catalogue is validated here (roles present, ids unique, severities known) so that a typo in
+YAML fails the load with the rule id, not a SQL error halfway through a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SEVERITIES = {"error", "warning"}
+RELATION_ROLES: dict[str, tuple[set[str], set[str]]] = {
+    # kind: (required roles, optional roles)
+    "sum": ({"total", "parts"}, set()),
+    "equal": (set(), {"actual", "expected", "pairs", "figures"}),
+    "difference": ({"result", "minuend", "subtrahend"}, set()),
+    "ratio": ({"result", "numerator", "denominator"}, {"scale"}),
+    "growth": ({"result", "current", "previous"}, set()),
+    "complement": ({"result", "figure"}, {"scale"}),
+    "part_le_whole": ({"part", "whole"}, set()),
+    "percent_bounds": ({"figure"}, set()),
+}
+KINDS = set(RELATION_ROLES) | {"row_check"}
+
+
+class RuleCatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    id: str
+    description: str
+    from_: str
+    group_key: str
+    agency: str
+    subject: str
+    document: str
+    location: str
+    metrics: dict[str, str]  # metric code -> SQL expression
+    group_by: tuple[str, ...] = ()
+    where: str | None = None
+    value_text: str | None = None  # optional SQL for the value as written (default: the value)
+    low: str | None = None  # optional SQL for the interval (default: exact)
+    high: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    label: str
+    severity: str
+    category: str
+    kind: str
+    message: str
+    spec: dict[str, Any]
+    file: str
+    why_warning: str = ""
+    bind: str = "group"
+    missing: str = "skip"  # group binding: 'zero' treats an absent figure as 0, 'skip' drops the instance
+
+    def roles(self) -> dict[str, Any]:
+        return {k: v for k, v in self.spec.items() if k in RELATION_ROLES.get(self.kind, (set(), set()))[0]
+                | RELATION_ROLES.get(self.kind, (set(), set()))[1]}
+
+
+@dataclass
+class Catalogue:
+    sources: dict[str, FigureSource] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+
+RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing"}
+
+
+def _rule(raw: dict[str, Any], file: str) -> Rule:
+    rid = raw.get("id", "<no id>")
+    for key in ("id", "label", "severity", "kind"):
+        if key not in raw:
+            raise RuleCatalogueError(f"{file}: rule {rid}: missing '{key}'")
+    if raw["kind"] not in KINDS:
+        raise RuleCatalogueError(f"{file}: rule {rid}: unknown kind '{raw['kind']}' (known: {', '.join(sorted(KINDS))})")
+    if raw["severity"] not in SEVERITIES:
+        raise RuleCatalogueError(f"{file}: rule {rid}: severity must be error or warning")
+    if raw["severity"] == "warning" and raw.get("bind") == "id" and not raw.get("why_warning"):
+        raise RuleCatalogueError(f"{file}: rule {rid}: a warning relation needs why_warning")
+    spec = {k: v for k, v in raw.items() if k not in RULE_KEYS}
+    if raw["kind"] == "row_check":
+        for key in ("from", "where", "agency", "subject", "expected", "actual", "document", "location"):
+            if key not in spec:
+                raise RuleCatalogueError(f"{file}: rule {rid}: row_check needs '{key}'")
+    else:
+        required, optional = RELATION_ROLES[raw["kind"]]
+        missing = required - spec.keys()
+        if missing:
+            raise RuleCatalogueError(f"{file}: rule {rid}: kind {raw['kind']} needs {', '.join(sorted(missing))}")
+        unknown = spec.keys() - required - optional
+        if unknown:
+            raise RuleCatalogueError(f"{file}: rule {rid}: unknown keys {', '.join(sorted(unknown))}")
+        if raw["kind"] == "equal" and not ({"pairs", "figures"} & spec.keys() or {"actual", "expected"} <= spec.keys()):
+            raise RuleCatalogueError(f"{file}: rule {rid}: equal needs actual+expected, pairs or figures")
+    return Rule(
+        id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
+        kind=raw["kind"], message=raw.get("message", raw["label"]), spec=spec, file=file,
+        why_warning=raw.get("why_warning", "") or "", bind=raw.get("bind", "group"), missing=raw.get("missing", "skip"),
+    )
+
+
+def _source(raw: dict[str, Any], file: str) -> FigureSource:
+    try:
+        return FigureSource(
+            id=raw["id"], description=raw.get("description", ""), from_=raw["from"], group_key=raw["group_key"],
+            agency=raw.get("agency", "null"), subject=raw.get("subject", "null"), document=raw["document"],
+            location=raw["location"], metrics=dict(raw["metrics"]), group_by=tuple(raw.get("group_by", ())),
+            where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
+            quote=raw.get("quote"),
+        )
+    except KeyError as exc:
+        raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None
+
+
+def load_catalogue(rules_dir: Path) -> Catalogue:
+    catalogue = Catalogue()
+    for path in sorted(rules_dir.glob("*.yml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in raw.get("figure_sources", []):
+            source = _source(item, path.name)
+            if source.id in catalogue.sources:
+                raise RuleCatalogueError(f"{path.name}: figure source {source.id} defined twice")
+            catalogue.sources[source.id] = source
+        for item in raw.get("rules", []):
+            rule = _rule(item, path.name)
+            if rule.id in catalogue.rules:
+                raise RuleCatalogueError(f"{path.name}: rule {rule.id} defined twice")
+            catalogue.rules[rule.id] = rule
+    return catalogue
