@@ -4,6 +4,7 @@ R57_HOME           project root (default: the folder above this package)
 R57_WAREHOUSE_DIR  generated output: DuckDB file, archive, reports (default: <home>/warehouse)
 R57_DUCKDB_PATH    the warehouse database (default: <warehouse>/r57.duckdb); dbt's profile reads it too
 R57_INBOX_DIR      folder scanned for agency submissions (default: <home>/sources/samples)
+R57_RULES_DIR      rule catalogue (default: <home>/expectations/rules)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Settings:
 
     @property
     def rules_dir(self) -> Path:
-        return self.home / "expectations" / "rules"
+        return Path(os.environ.get("R57_RULES_DIR", self.home / "expectations" / "rules"))
 
     @property
     def suites_dir(self) -> Path:

@@ -134,7 +134,7 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, re
         sha256 = hashlib.sha256(data).hexdigest()
     # Two agencies may send byte-identical files (same counts): the id covers the name as well.
     submission_id = hashlib.sha256(f"{file_name}\0{sha256}".encode()).hexdigest()[:32]
-    if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchone():
+    if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchall():
         return "known", None, 0, None
 
     meta, problems = _check_name(file_name, references, contracts)

@@ -57,6 +57,8 @@ class FigureSource:
     low: str | None = None  # optional SQL for the interval (default: exact)
     high: str | None = None
     quote: str | None = None
+    unit: str | None = None
+    figure_id: str | None = None  # optional SQL for a stable id (figures quoted from reports); default source:group:metric
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             agency=raw.get("agency", "null"), subject=raw.get("subject", "null"), document=raw["document"],
             location=raw["location"], metrics=dict(raw["metrics"]), group_by=tuple(raw.get("group_by", ())),
             where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
-            quote=raw.get("quote"),
+            quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"),
         )
     except KeyError as exc:
         raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None

@@ -1,0 +1,30 @@
+"""Report stage: the auditors' HTML page and CSV/XLSX of findings under warehouse/reports/."""
+
+from __future__ import annotations
+
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
+from pipelines.report.render import write_report
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import connect
+
+
+@asset(
+    key=AssetKey(["report", "dq_report"]),
+    group_name="report",
+    deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"])],
+    kinds={"html"},
+    pool="warehouse",
+    description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx: findings by agency, figures side by side.",
+)
+def dq_report(context, warehouse: WarehouseResource):
+    settings = warehouse.settings
+    with connect(settings.duckdb_path, read_only=True) as con:
+        gx = con.sql("SELECT suite, \"table\", expectation, \"column\", success, unexpected_count FROM audit.gx_results").pl().to_dicts()
+    paths = write_report(settings, gx_results=gx)
+    context.log.info(f"data-quality report: {paths.html}")
+    return MaterializeResult(metadata={
+        "html": MetadataValue.path(str(paths.html)), "csv": MetadataValue.path(str(paths.csv)),
+        "xlsx": MetadataValue.path(str(paths.xlsx)),
+    })

@@ -1,0 +1,25 @@
+"""The Dagster code location: one Definitions object for every asset, check, job and resource."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+from pipelines.assets.ingest import agency_submissions
+from pipelines.assets.quality import dq_findings, gx_results
+from pipelines.assets.report import dq_report
+from pipelines.assets.transform import warehouse_models
+from pipelines.resources import SETTINGS, WarehouseResource, dbt_resource
+
+full_load = define_asset_job(
+    "full_load",
+    selection=AssetSelection.all(),
+    description="Ingest every new file in the inbox, rebuild the marts, evaluate the rules, write the report.",
+)
+
+defs = Definitions(
+    assets=[agency_submissions, warehouse_models, dq_findings, gx_results, dq_report],
+    jobs=[full_load],
+    resources={"warehouse": WarehouseResource.from_settings(SETTINGS), "dbt": dbt_resource()},
+    # Steps share one DuckDB file, which allows one writer: run them one after another in-process.
+    executor=in_process_executor,
+)

@@ -1,0 +1,395 @@
+"""The one rule engine: figures in, findings out, evaluated set-based in DuckDB.
+
+1. Every figure source in the catalogue becomes rows of `audit.dq_figures`: one number per
+   metric per group, with the file/row (or report/section/quote) it came from and the interval
+   [low, high] its written precision allows (agency counts are exact: low = value = high).
+2. Every relation rule is bound to figures (by metric within a group, or by figure id) into one
+   table of (rule, instance, role, figure). One SQL statement per rule *kind*, not per rule or
+   per row, reduces the roles to a stated side and a computed side, each an interval.
+3. A relation fails only when the two intervals do not meet: no choice of values within each
+   figure's precision satisfies it. Honest rounding therefore passes.
+4. Row checks are SQL predicates from the YAML; each matching row is a finding.
+
+Every finding lands in `audit.dq_findings` with both sides, the difference, the tolerance and
+its evidence (each figure with its document, location, quote and value). The table is rebuilt
+in one transaction on every evaluation, so a re-run gives the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from pipelines.quality.rules import RELATION_ROLES, Catalogue, FigureSource, Rule
+
+# Figures are exact decimals. An open bound ("hơn 3.000": more than 3,000) is stored as this
+# sentinel, far above any real figure (the whole GDP is ~1.2e16 đồng) and far below the type's limit.
+UNBOUNDED = "1e24"
+NUM = "DECIMAL(38,9)"
+
+FIGURES_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE OR REPLACE TABLE audit.dq_figures (
+    figure_id   VARCHAR PRIMARY KEY,
+    source_id   VARCHAR NOT NULL,
+    group_key   VARCHAR NOT NULL,
+    metric      VARCHAR NOT NULL,
+    agency_code VARCHAR,
+    subject     VARCHAR,
+    document    VARCHAR,
+    location    VARCHAR,
+    quote       VARCHAR,
+    value_text  VARCHAR,
+    unit        VARCHAR,
+    value       {NUM} NOT NULL,
+    low         {NUM} NOT NULL,
+    high        {NUM} NOT NULL
+);
+"""
+
+FINDINGS_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.dq_findings (
+    finding_id        VARCHAR PRIMARY KEY,
+    rule_id           VARCHAR NOT NULL,
+    rule_label        VARCHAR NOT NULL,
+    severity          VARCHAR NOT NULL,
+    category          VARCHAR NOT NULL,
+    rule_kind         VARCHAR NOT NULL,
+    agency_code       VARCHAR,
+    subject           VARCHAR,
+    metric            VARCHAR,
+    expected_value    VARCHAR,
+    actual_value      VARCHAR,
+    difference        VARCHAR,
+    tolerance         VARCHAR,
+    expected_number   {NUM},
+    actual_number     {NUM},
+    difference_number {NUM},
+    tolerance_number  {NUM},
+    message           VARCHAR NOT NULL,
+    why_warning       VARCHAR,
+    document          VARCHAR,
+    location          VARCHAR,
+    evidence          JSON,
+    rule_file         VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.dq_rules (
+    rule_id     VARCHAR PRIMARY KEY,
+    label       VARCHAR NOT NULL,
+    severity    VARCHAR NOT NULL,
+    category    VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    bind        VARCHAR NOT NULL,
+    missing     VARCHAR NOT NULL,
+    scale       {NUM},
+    message     VARCHAR NOT NULL,
+    why_warning VARCHAR,
+    rule_file   VARCHAR NOT NULL
+);
+"""
+
+FINDING_COLUMNS = [
+    "finding_id", "rule_id", "rule_label", "severity", "category", "rule_kind", "agency_code", "subject",
+    "metric", "expected_value", "actual_value", "difference", "tolerance", "expected_number", "actual_number",
+    "difference_number", "tolerance_number", "message", "why_warning", "document", "location", "evidence",
+    "rule_file",
+]
+
+# Numbers in messages: no trailing zeros, open bounds shown as such.
+MACROS = f"""
+CREATE OR REPLACE TEMP MACRO r57_fmt(x) AS CASE
+    WHEN x IS NULL THEN NULL
+    WHEN x >= {UNBOUNDED} THEN '+∞'
+    WHEN x <= -{UNBOUNDED} THEN '-∞'
+    ELSE regexp_replace(regexp_replace(CAST(x AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')
+END;
+CREATE OR REPLACE TEMP MACRO r57_interval(lo, hi) AS
+    CASE WHEN lo = hi THEN r57_fmt(lo) ELSE '[' || r57_fmt(lo) || ', ' || r57_fmt(hi) || ']' END;
+CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expected, difference, tolerance) AS
+    replace(replace(replace(replace(replace(replace(template,
+        '{{subject}}', coalesce(subject, '')), '{{metric}}', coalesce(metric, '')),
+        '{{actual}}', coalesce(actual, '')), '{{expected}}', coalesce(expected, '')),
+        '{{difference}}', coalesce(difference, '')), '{{tolerance}}', coalesce(tolerance, ''));
+"""
+
+
+@dataclass
+class EvaluationSummary:
+    figures: int
+    findings: int
+    by_rule: dict[str, int]
+    errors: int
+    warnings: int
+
+
+def _figure_source_sql(source: FigureSource) -> str:
+    """SQL giving one row per (group, metric) for one figure source."""
+    metric_cols = ",\n    ".join(f'CAST(({expr}) AS {NUM}) AS "{name}"' for name, expr in source.metrics.items())
+    where = f"WHERE {source.where}" if source.where else ""
+    group_by = f"GROUP BY {', '.join(source.group_by)}" if source.group_by else ""
+    inner = f"""
+SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({source.subject}) AS subject,
+       ({source.document}) AS document, ({source.location}) AS location, ({source.quote or 'NULL'}) AS quote,
+       {'(' + source.value_text + ')' if source.value_text else 'NULL'} AS _value_text,
+       {'(' + source.unit + ')' if source.unit else 'NULL'} AS unit,
+       {'CAST((' + source.low + ') AS ' + NUM + ')' if source.low else 'NULL'} AS _low,
+       {'CAST((' + source.high + ') AS ' + NUM + ')' if source.high else 'NULL'} AS _high,
+       {'(' + source.figure_id + ')' if source.figure_id else 'NULL'} AS _figure_id,
+    {metric_cols}
+FROM {source.from_} {where} {group_by}"""
+    columns = ", ".join(f'"{name}"' for name in source.metrics)
+    return f"""
+SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || metric) AS figure_id,
+       '{source.id}' AS source_id, group_key, metric, agency_code, subject, document, location, quote,
+       coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
+       value, coalesce(_low, value) AS low, coalesce(_high, value) AS high
+FROM (UNPIVOT ({inner}) ON {columns} INTO NAME metric VALUE value)"""
+
+
+def build_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
+    con.execute(FIGURES_DDL)
+    for source in catalogue.sources.values():
+        try:
+            con.execute(f"INSERT INTO audit.dq_figures {_figure_source_sql(source)}")
+        except duckdb.Error as exc:
+            raise RuntimeError(f"figure source {source.id} ({source.from_}) failed: {exc}") from exc
+    return con.execute("SELECT count(*) FROM audit.dq_figures").fetchall()[0][0]
+
+
+def _roles(rule: Rule) -> list[tuple[int, str, str]]:
+    """(part number, role, metric or figure id) for one relation rule. Pairs of `equal` are parts 1..n."""
+    spec = rule.spec
+    if rule.kind == "equal":
+        # A figure stated several times: the first statement against each later one, a pair each.
+        if "pairs" in spec:
+            pairs = [(p["actual"], p["expected"]) for p in spec["pairs"]]
+        elif "figures" in spec:
+            pairs = [(spec["figures"][0], other) for other in spec["figures"][1:]]
+        else:
+            pairs = [(spec["actual"], spec["expected"])]
+        return [(i, role, str(ref)) for i, pair in enumerate(pairs, start=1)
+                for role, ref in zip(("actual", "expected"), pair)]
+    out = []
+    roles_of_kind = RELATION_ROLES[rule.kind][0] | RELATION_ROLES[rule.kind][1]
+    for role in sorted(roles_of_kind - {"scale"}):
+        if role not in spec:
+            continue
+        values = spec[role] if isinstance(spec[role], list) else [spec[role]]
+        out.extend((0, role, str(v)) for v in values)
+    return out
+
+
+def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    relation_rules = [r for r in catalogue.rules.values() if r.kind != "row_check"]
+    rules_frame = pl.DataFrame(
+        [{
+            "rule_id": r.id, "label": r.label, "severity": r.severity, "category": r.category, "kind": r.kind,
+            "bind": r.bind, "missing": r.missing, "scale": str(r.spec.get("scale", 100)) if r.kind in ("ratio", "complement") else None,
+            "message": r.message, "why_warning": r.why_warning or None, "rule_file": r.file,
+        } for r in catalogue.rules.values()],
+        schema={"rule_id": pl.String, "label": pl.String, "severity": pl.String, "category": pl.String,
+                "kind": pl.String, "bind": pl.String, "missing": pl.String, "scale": pl.String,
+                "message": pl.String, "why_warning": pl.String, "rule_file": pl.String},
+    )
+    roles_frame = pl.DataFrame(
+        [{"rule_id": r.id, "bind": r.bind, "part_no": part, "role": role, "ref": ref}
+         for r in relation_rules for part, role, ref in _roles(r)],
+        schema={"rule_id": pl.String, "bind": pl.String, "part_no": pl.Int64, "role": pl.String, "ref": pl.String},
+    )
+    con.register("_rules_in", rules_frame.to_arrow())
+    con.register("_roles_in", roles_frame.to_arrow())
+    con.execute(f"""
+        DELETE FROM audit.dq_rules;
+        INSERT INTO audit.dq_rules SELECT rule_id, label, severity, category, kind, bind, missing,
+            CAST(scale AS {NUM}), message, why_warning, rule_file FROM _rules_in;
+        CREATE OR REPLACE TEMP TABLE _rule_roles AS SELECT * FROM _roles_in;
+    """)
+    con.unregister("_rules_in")
+    con.unregister("_roles_in")
+
+
+BIND_SQL = """
+CREATE OR REPLACE TEMP TABLE _bindings AS
+-- by figure id (figures quoted from reports)
+SELECT r.rule_id, r.rule_id AS instance_key, r.part_no, r.role, r.ref, f.figure_id
+FROM _rule_roles r LEFT JOIN audit.dq_figures f ON f.figure_id = r.ref
+WHERE r.bind = 'id'
+UNION ALL
+-- by metric within each group (agency submissions): an instance per group holding any of the rule's metrics
+SELECT i.rule_id, i.group_key || CASE WHEN i.part_no > 0 THEN '#' || i.part_no ELSE '' END,
+       i.part_no, r.role, r.ref, f.figure_id
+FROM (SELECT DISTINCT r.rule_id, r.part_no, f.group_key
+      FROM _rule_roles r JOIN audit.dq_figures f ON f.metric = r.ref WHERE r.bind = 'group') AS i
+JOIN _rule_roles r ON r.rule_id = i.rule_id AND r.part_no = i.part_no
+LEFT JOIN audit.dq_figures f ON f.group_key = i.group_key AND f.metric = r.ref;
+"""
+
+# One row per (rule, instance, role): the role's figures reduced to an interval.
+ROLE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _role_values AS
+SELECT b.rule_id, b.instance_key, b.role,
+       sum(coalesce(f.value, 0)) AS v, sum(coalesce(f.low, 0)) AS lo, sum(coalesce(f.high, 0)) AS hi,
+       count(f.figure_id) AS present, count(*) AS bound,
+       list(b.ref ORDER BY b.ref) FILTER (WHERE f.figure_id IS NULL) AS absent,
+       any_value(f.metric) AS metric, any_value(f.subject) AS subject, max(f.agency_code) AS agency_code
+FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
+GROUP BY ALL;
+"""
+
+_ROLE_NAMES = sorted({role for req, opt in RELATION_ROLES.values() for role in req | opt} - {"scale", "pairs", "figures"})
+
+
+def _instance_sql() -> str:
+    pivots = ",\n       ".join(
+        f"max({col}) FILTER (WHERE role = '{role}') AS {role}_{col}"
+        for role in _ROLE_NAMES for col in ("v", "lo", "hi")
+    )
+    return f"""
+CREATE OR REPLACE TEMP TABLE _instances AS
+SELECT rv.rule_id, rv.instance_key,
+       bool_and(rv.present = rv.bound) AS complete,
+       flatten(list(rv.absent) FILTER (WHERE rv.absent IS NOT NULL)) AS absent,
+       coalesce(max(rv.metric) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.metric)) AS metric,
+       coalesce(max(rv.subject) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.subject)) AS subject,
+       max(rv.agency_code) AS agency_code,
+       {pivots}
+FROM _role_values rv GROUP BY rv.rule_id, rv.instance_key;
+"""
+
+
+# Stated side (a) and computed side (e) of each kind, as intervals. Division is done in DOUBLE
+# (DuckDB's decimal division) and compared against intervals of at least the written precision.
+def _div(num: str, den: str) -> str:
+    return f"CAST(({num}) / NULLIF({den}, 0) AS {NUM})"
+
+
+SIDES = {
+    "sum": ("total_v", "total_lo", "total_hi", "parts_v", "parts_lo", "parts_hi"),
+    "equal": ("actual_v", "actual_lo", "actual_hi", "expected_v", "expected_lo", "expected_hi"),
+    "difference": ("result_v", "result_lo", "result_hi",
+                   "minuend_v - subtrahend_v", "minuend_lo - subtrahend_hi", "minuend_hi - subtrahend_lo"),
+    "ratio": ("result_v", "result_lo", "result_hi",
+              _div("numerator_v * scale", "denominator_v"), _div("numerator_lo * scale", "denominator_hi"),
+              f"coalesce({_div('numerator_hi * scale', 'denominator_lo')}, {UNBOUNDED})"),
+    "growth": ("result_v", "result_lo", "result_hi",
+               f"{_div('current_v * 100', 'previous_v')} - 100", f"{_div('current_lo * 100', 'previous_hi')} - 100",
+               f"coalesce({_div('current_hi * 100', 'previous_lo')} - 100, {UNBOUNDED})"),
+    "complement": ("result_v", "result_lo", "result_hi", "scale - figure_v", "scale - figure_hi", "scale - figure_lo"),
+    "part_le_whole": ("part_v", "part_lo", "part_hi", "whole_v", "whole_lo", "whole_hi"),
+    "percent_bounds": ("figure_v", "figure_lo", "figure_hi", "NULL", "0", "100"),
+}
+# When the relation fails: no value in the stated interval meets one in the computed interval.
+FAILS = {
+    "part_le_whole": "a_lo > e_hi",
+    "percent_bounds": "a_lo > 100 OR a_hi < 0",
+}
+DEFAULT_FAILS = "a_hi < e_lo OR a_lo > e_hi"
+
+
+def _sides_sql() -> str:
+    parts = []
+    for kind, (av, alo, ahi, ev, elo, ehi) in SIDES.items():
+        parts.append(f"""
+SELECT i.*, r.kind, r.missing,
+       CAST({av} AS {NUM}) AS a_v, CAST({alo} AS {NUM}) AS a_lo, CAST({ahi} AS {NUM}) AS a_hi,
+       CAST({ev} AS {NUM}) AS e_v, CAST({elo} AS {NUM}) AS e_lo, CAST({ehi} AS {NUM}) AS e_hi
+FROM _instances i JOIN audit.dq_rules r USING (rule_id)
+WHERE r.kind = '{kind}' AND (i.complete OR r.missing = 'zero')""")
+    fails = " ".join(f"WHEN kind = '{k}' THEN {cond}" for k, cond in FAILS.items())
+    return f"""
+CREATE OR REPLACE TEMP TABLE _verdicts AS
+SELECT *, CASE {fails} ELSE {DEFAULT_FAILS} END AS fails
+FROM ({' UNION ALL '.join(parts)});
+"""
+
+
+EVIDENCE_SQL = """
+CREATE OR REPLACE TEMP TABLE _evidence AS
+SELECT b.rule_id, b.instance_key,
+       to_json(list({role: b.role, figure_id: coalesce(f.figure_id, b.ref), document: f.document,
+                     location: f.location, quote: f.quote, value_text: f.value_text, unit: f.unit,
+                     value: f.value, low: f.low, high: f.high}
+                    ORDER BY b.role, f.document, f.location, b.ref)) AS evidence,
+       string_agg(DISTINCT f.document, '; ' ORDER BY f.document) AS document,
+       string_agg(DISTINCT coalesce(f.document || ' ', '') || f.location, '; ' ORDER BY coalesce(f.document || ' ', '') || f.location) AS location
+FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
+GROUP BY ALL;
+"""
+
+RELATION_FINDINGS_SQL = f"""
+SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label, r.severity, r.category, r.kind,
+       v.agency_code, v.subject, v.metric,
+       r57_interval(e_lo, e_hi) AS expected_value,
+       r57_interval(a_lo, a_hi) AS actual_value,
+       r57_fmt(a_v - e_v) AS difference,
+       r57_fmt(((a_hi - a_lo) + (e_hi - e_lo)) / 2) AS tolerance,
+       e_v, a_v, a_v - e_v, ((a_hi - a_lo) + (e_hi - e_lo)) / 2,
+       r57_render(r.message, v.subject, v.metric, r57_interval(a_lo, a_hi), r57_interval(e_lo, e_hi),
+                  r57_fmt(a_v - e_v), r57_fmt(((a_hi - a_lo) + (e_hi - e_lo)) / 2))
+         || CASE WHEN len(v.absent) > 0 THEN ' (absent, counted as 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
+       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file
+FROM _verdicts v
+JOIN audit.dq_rules r USING (rule_id)
+JOIN _evidence ev USING (rule_id, instance_key)
+WHERE v.fails
+"""
+
+
+def _row_check_sql(rule: Rule) -> str:
+    s = rule.spec
+    difference = f"CAST(({s['difference']}) AS VARCHAR)" if "difference" in s else "NULL"
+    message = rule.message.replace("'", "''")
+    return f"""
+SELECT md5('{rule.id}|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
+       '{rule.id}', r.label, r.severity, r.category, r.kind,
+       ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL,
+       CAST(({s['expected']}) AS VARCHAR), CAST(({s['actual']}) AS VARCHAR), {difference}, NULL,
+       NULL, NULL, NULL, NULL,
+       r57_render('{message}', CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
+                  CAST(({s['expected']}) AS VARCHAR), {difference}, NULL),
+       r.why_warning, ({s['document']}), ({s['location']}),
+       to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file
+FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = '{rule.id}') AS r
+WHERE {s['where']}"""
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> EvaluationSummary:
+    """Rebuild audit.dq_figures and audit.dq_findings from the catalogue, in one transaction."""
+    con.execute(MACROS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(FINDINGS_DDL)
+        figures = build_figures(con, catalogue)
+        _load_rules(con, catalogue)
+        missing_ids = con.execute(
+            "SELECT DISTINCT rule_id, ref FROM _rule_roles r WHERE bind = 'id' "
+            "AND NOT EXISTS (SELECT 1 FROM audit.dq_figures f WHERE f.figure_id = r.ref) ORDER BY ALL"
+        ).fetchall()
+        if missing_ids:
+            more = f" (+{len(missing_ids) - 10} more)" if len(missing_ids) > 10 else ""
+            raise RuntimeError("rules name figures that do not exist: "
+                               + ", ".join(f"{r}→{f}" for r, f in missing_ids[:10]) + more)
+        for sql in (BIND_SQL, ROLE_SQL, _instance_sql(), _sides_sql(), EVIDENCE_SQL):
+            con.execute(sql)
+        con.execute("DELETE FROM audit.dq_findings")
+        con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {RELATION_FINDINGS_SQL}")
+        for rule in catalogue.rules.values():
+            if rule.kind == "row_check":
+                try:
+                    con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {_row_check_sql(rule)}")
+                except duckdb.Error as exc:
+                    raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    by_rule = dict(con.execute(
+        "SELECT rule_id, count(*) FROM audit.dq_findings GROUP BY rule_id ORDER BY rule_id").fetchall())
+    errors, warnings = con.execute(
+        "SELECT count(*) FILTER (WHERE severity = 'error'), count(*) FILTER (WHERE severity = 'warning') FROM audit.dq_findings"
+    ).fetchall()[0]
+    return EvaluationSummary(figures=figures, findings=sum(by_rule.values()), by_rule=by_rule,
+                             errors=errors, warnings=warnings)

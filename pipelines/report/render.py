@@ -1,0 +1,88 @@
+"""Write warehouse/reports/: dq_report.html (findings by agency, figures side by side, rejected files)
+and dq_findings.csv / dq_findings.xlsx (every finding, one row each, sorted by agency)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from pipelines.report.safe_cells import neutralise
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+EXPORT_COLUMNS = [
+    "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
+    "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
+    "evidence_quotes", "rule_file", "finding_id",
+]
+SEVERITY_ORDER = {"error": 0, "warning": 1}
+
+
+@dataclass
+class ReportPaths:
+    html: Path
+    csv: Path
+    xlsx: Path
+
+
+def _findings(con) -> pl.DataFrame:
+    return con.sql("""
+        SELECT f.*, coalesce(a.name_vi, '') AS agency_name_vi,
+               coalesce(a.name_vi, CASE WHEN f.agency_code IS NULL THEN 'Không gắn cơ quan (national figures)' ELSE f.agency_code END) AS agency_label,
+               -- one readable line per figure for CSV/XLSX: role: document location "quote" = value
+               (SELECT string_agg(e.role || ': ' || concat_ws(' ', e.document, e.location)
+                                  || coalesce(' "' || e.quote || '"', '') || coalesce(' = ' || e.value_text, ''), ' | ')
+                FROM (SELECT unnest(from_json(f.evidence, '[{"role":"VARCHAR","document":"VARCHAR","location":"VARCHAR","quote":"VARCHAR","value_text":"VARCHAR"}]'), recursive := true)) AS e
+               ) AS evidence_quotes
+        FROM audit.dq_findings f
+        LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
+        ORDER BY f.agency_code NULLS LAST, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
+    """).pl()
+
+
+def write_report(settings: Settings, gx_results: list[dict] | None = None) -> ReportPaths:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    with connect(settings.duckdb_path, read_only=True) as con:
+        findings = _findings(con)
+        submissions = con.sql("""
+            SELECT file_name, agency_code, domain, reporting_date, status, rows_loaded, problems_count, message
+            FROM audit.submissions ORDER BY status DESC, file_name""").pl()
+        quarantine = con.sql("""
+            SELECT file_name, source_row, field, value, reason FROM audit.quarantine
+            ORDER BY file_name, source_row, field""").pl()
+
+    paths = ReportPaths(settings.reports_dir / "dq_report.html", settings.reports_dir / "dq_findings.csv",
+                        settings.reports_dir / "dq_findings.xlsx")
+    export = neutralise(findings.select(EXPORT_COLUMNS))
+    export.write_csv(paths.csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
+    export.write_excel(paths.xlsx, worksheet="findings", autofit=True, freeze_panes=(1, 0))
+
+    groups = []
+    for (label,), part in findings.group_by(["agency_label"], maintain_order=True):
+        rows = part.to_dicts()
+        for row in rows:
+            row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
+        groups.append({"label": label, "code": rows[0]["agency_code"], "rows": rows,
+                       "errors": sum(r["severity"] == "error" for r in rows),
+                       "warnings": sum(r["severity"] == "warning" for r in rows)})
+    env = Environment(loader=PackageLoader("pipelines.report", "templates"), autoescape=select_autoescape(["html"]))
+    html = env.get_template("dq_report.html.j2").render(
+        generated_at=datetime.now().strftime("%d/%m/%Y %H:%M"),
+        groups=groups,
+        totals={"findings": findings.height,
+                "errors": findings.filter(pl.col("severity") == "error").height,
+                "warnings": findings.filter(pl.col("severity") == "warning").height},
+        by_rule=findings.group_by("rule_id", "rule_label", "severity").len().sort("rule_id").to_dicts(),
+        submissions=submissions.to_dicts(),
+        accepted=submissions.filter(pl.col("status") == "accepted").height,
+        rejected=submissions.filter(pl.col("status") == "rejected").height,
+        quarantine=quarantine.to_dicts(),
+        gx_results=gx_results or [],
+    )
+    paths.html.write_text(html, encoding="utf-8")
+    return paths
