@@ -214,7 +214,8 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
 BIND_SQL = """
 CREATE OR REPLACE TEMP TABLE _bindings AS
 -- by figure id (figures quoted from reports)
-SELECT r.rule_id, r.rule_id AS instance_key, r.part_no, r.role, r.ref, f.figure_id
+SELECT r.rule_id, r.rule_id || CASE WHEN r.part_no > 0 THEN '#' || r.part_no ELSE '' END AS instance_key,
+       r.part_no, r.role, r.ref, f.figure_id
 FROM _rule_roles r LEFT JOIN audit.dq_figures f ON f.figure_id = r.ref
 WHERE r.bind = 'id'
 UNION ALL

@@ -1,0 +1,52 @@
+# Two commands: `make run` (install + build the warehouse from the shipped samples) and `make test`.
+# Needs only Python 3.11, pip and make. Versions are locked in uv.lock.
+PYTHON      ?= python3.11
+UV_VERSION  := 0.13.9
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+VENV        := .venv
+BIN         := $(VENV)/bin
+WAREHOUSE   ?= $(CURDIR)/warehouse
+DAGSTER_HOME ?= $(WAREHOUSE)/dagster_home
+MANIFEST    := dbt_project/target/manifest.json
+DBT_FILES   := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v '/target/')
+
+export R57_WAREHOUSE_DIR ?= $(WAREHOUSE)
+export DAGSTER_HOME
+
+.PHONY: install run test dev clean bench
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or pass PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	UV_PYTHON=$$(command -v $(PYTHON)) $(UV) sync --frozen --quiet
+	touch $@
+
+# The dbt manifest is prepared once here (dbt parse needs no database), not on every import of the code location.
+$(MANIFEST): $(VENV)/.installed $(DBT_FILES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+install: $(VENV)/.installed $(MANIFEST)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster job execute -m pipelines.definitions -j full_load
+	@echo
+	@echo "Warehouse (DuckDB):    $(R57_WAREHOUSE_DIR)/r57.duckdb"
+	@echo "Data-quality report:   $(R57_WAREHOUSE_DIR)/reports/dq_report.html"
+	@echo "Findings (CSV, XLSX):  $(R57_WAREHOUSE_DIR)/reports/dq_findings.csv  $(R57_WAREHOUSE_DIR)/reports/dq_findings.xlsx"
+
+test: install
+	$(BIN)/pytest
+
+dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf $(WAREHOUSE) dbt_project/target dbt_project/logs
