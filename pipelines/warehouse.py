@@ -60,6 +60,34 @@ CREATE TABLE IF NOT EXISTS raw.task_status_rows (
     note               VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS raw.published_figures (
+    submission_id               VARCHAR NOT NULL,
+    source_row                  BIGINT NOT NULL,
+    figure_id                   VARCHAR NOT NULL,
+    document                    VARCHAR NOT NULL,
+    section                     VARCHAR NOT NULL,
+    quote                       VARCHAR NOT NULL,
+    metric                      VARCHAR NOT NULL,
+    programme                   VARCHAR,
+    block                       VARCHAR,
+    agency                      VARCHAR,
+    status                      VARCHAR,
+    nature                      VARCHAR,
+    field                       VARCHAR,
+    level                       VARCHAR,
+    stage                       VARCHAR,
+    subject                     VARCHAR,
+    year                        BIGINT,
+    as_of                       DATE,
+    qualifier                   VARCHAR,
+    value_text                  VARCHAR NOT NULL,   -- as written in the report
+    value_number                DECIMAL(38,9) NOT NULL,  -- parsed per the document's declared style, in the written unit
+    value_number_decimals       INTEGER NOT NULL,   -- digits written after the decimal mark (the precision)
+    value_number_trailing_zeros INTEGER NOT NULL,   -- zeros ending the integer part (precision of "khoảng 4.100")
+    unit_text                   VARCHAR,
+    note                        VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS raw.task_summary_rows (
     submission_id       VARCHAR NOT NULL,
     source_row          BIGINT NOT NULL,

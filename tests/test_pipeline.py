@@ -89,8 +89,10 @@ def test_findings_carry_difference_and_a_pointer_to_the_row(warehouse):
 def test_asset_checks_are_red_exactly_for_rules_with_findings(pipeline_runs):
     results = {ev.check_name: ev.passed for ev in pipeline_runs["first"].get_asset_check_evaluations()}
     failing = {name for name, passed in results.items() if not passed}
-    assert failing == {"ts_declared_vs_rows", "ts_total_sum", "ts_completed_sum", "ts_on_time_past_deadline",
-                       "ts_completed_before_assigned", "ts_six_clear"}
+    assert {name for name in failing if name.startswith("ts_")} == {
+        "ts_declared_vs_rows", "ts_total_sum", "ts_completed_sum", "ts_on_time_past_deadline",
+        "ts_completed_before_assigned", "ts_six_clear"}
+    assert "gov_r006" in failing and "gov_r001" not in failing  # report rules are checks too
     # dbt tests and the Great Expectations suites pass on the sample
     assert results["gx_fct_task_status"] and results["gx_dim_agency"]
     assert any(name.startswith("unique_fct_task_status") for name in results)
@@ -100,9 +102,12 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
     reports = pipeline_runs["settings"].reports_dir
     with open(reports / "dq_findings.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    assert len(rows) == warehouse.execute("SELECT count(*) FROM audit.dq_findings").fetchall()[0][0]
+    agencies = [r["agency_code"] for r in rows if r["agency_code"]]
+    assert agencies == sorted(agencies)  # grouped by agency; report figures (no agency) come last
+    assert not any(r["agency_code"] for r in rows[len(agencies):])
+    rows = [r for r in rows if r["rule_id"].startswith("TS-")]
     assert len(rows) == len(EXPECTED_FINDINGS)
-    agencies = [r["agency_code"] for r in rows]
-    assert agencies == sorted(agencies)  # grouped by agency
     byt = [r for r in rows if r["agency_code"] == "BYT"]
     assert {(r["rule_id"], r["actual_value"], r["expected_value"]) for r in byt} == {
         ("TS-COMPLETED-SUM", "6", "5"), ("TS-DECLARED-VS-ROWS", "6", "5"), ("TS-TOTAL-SUM", "6", "7")}
@@ -115,7 +120,8 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
 def test_every_sample_file_loaded_and_archived_byte_for_byte(pipeline_runs, warehouse):
     import hashlib
 
-    rows = warehouse.execute("SELECT file_name, status, sha256, archived_path FROM audit.submissions").fetchall()
+    rows = warehouse.execute(
+        "SELECT file_name, status, sha256, archived_path FROM audit.submissions WHERE domain <> 'published_figures'").fetchall()
     assert len(rows) == 112 and {r[1] for r in rows} == {"accepted"}
     settings = pipeline_runs["settings"]
     for file_name, _, sha256, archived in rows[:5]:
@@ -128,7 +134,7 @@ def test_every_sample_file_loaded_and_archived_byte_for_byte(pipeline_runs, ware
 def test_second_run_changes_no_row(pipeline_runs):
     assert pipeline_runs["second"].success
     assert pipeline_runs["after_first"] == pipeline_runs["after_second"]
-    assert pipeline_runs["after_first"]["audit.dq_findings"][0] == len(EXPECTED_FINDINGS)
+    assert pipeline_runs["after_first"]["audit.dq_findings"][0] > len(EXPECTED_FINDINGS)
 
 
 def test_vietnamese_text_is_nfc_and_money_free_marts_use_exact_types(warehouse):

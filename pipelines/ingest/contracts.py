@@ -26,6 +26,7 @@ class Column:
     reference: str | None = None
     enum: str | None = None
     six_clear: str | None = None
+    parsed_as: str | None = None  # type number: the column that receives the exact value (plus _decimals, _trailing_zeros)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,16 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)  # enum name -> {normalized label: code}
+    submitted_by: str = "agency"  # agency (inbox files) or central_office (files kept in this repository)
+
+    def output_columns(self) -> list[str]:
+        """Columns of the target table after parsing, in order."""
+        out = []
+        for c in self.columns:
+            out.append(c.name)
+            if c.type == "number":
+                out += [c.parsed_as, f"{c.parsed_as}_decimals", f"{c.parsed_as}_trailing_zeros"]
+        return out
 
     def header_map(self) -> dict[str, Column]:
         return {normalize_header(c.header): c for c in self.columns}
@@ -65,5 +76,6 @@ def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
             key=tuple(raw.get("key", [])),
             columns=columns,
             enums={c.enum: enums[c.enum] for c in columns if c.enum},
+            submitted_by=raw.get("submitted_by", "agency"),
         )
     return contracts

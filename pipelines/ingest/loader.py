@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import polars as pl
@@ -120,9 +121,13 @@ def _one_line(file_name: str, problems: pl.DataFrame) -> str:
     return f"{file_name}: {where}, field '{first['field']}': {first['reason']}{more}"
 
 
-def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, references, contracts,
-              max_bytes: int) -> tuple[str, str | None, int, str | None]:
-    """Load one file. Returns (status, domain, rows loaded, one-line message if rejected)."""
+Identify = Callable[[str], tuple[dict | None, pl.DataFrame | None]]
+
+
+def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, identify: Identify, references,
+              contracts, max_bytes: int) -> tuple[str, str | None, int, str | None]:
+    """Load one file. identify(file name) gives its agency, domain and date, or problems.
+    Returns (status, domain, rows loaded, one-line message if rejected)."""
     file_name = path.name
     size = path.stat().st_size
     if size > max_bytes:
@@ -137,7 +142,7 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, re
     if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchall():
         return "known", None, 0, None
 
-    meta, problems = _check_name(file_name, references, contracts)
+    meta, problems = identify(file_name)
     result: ParseResult | None = None
     if data is None:
         problems = problem(0, "(file)", str(size), f"file is {size} bytes, over the limit of {max_bytes} bytes; refused unread")
@@ -169,7 +174,7 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, re
         else:
             contract = contracts[meta["domain"]]
             frame = result.frame.with_columns(pl.lit(submission_id).alias("submission_id"))
-            columns = ["submission_id", "source_row", *[c.name for c in contract.columns]]
+            columns = ["submission_id", "source_row", *contract.output_columns()]
             con.register("_rows_batch", frame.select(columns).to_arrow())
             con.execute(f"INSERT INTO {contract.target_table} ({', '.join(columns)}) SELECT * FROM _rows_batch")
             con.unregister("_rows_batch")
@@ -181,15 +186,23 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, re
 
 
 def load_inbox(settings: Settings, max_bytes: int | None = None) -> LoadSummary:
-    max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    """Load the agency files in the inbox (domains whose contract says submitted_by: agency)."""
     contracts = load_contracts(settings.contracts_dir)
     references = load_references(settings)
+    agency_domains = {d: c for d, c in contracts.items() if c.submitted_by == "agency"}
+    return load_paths(settings, discover(settings.inbox_dir),
+                      lambda name: _check_name(name, references, agency_domains), references, contracts, max_bytes)
+
+
+def load_paths(settings: Settings, paths: list[Path], identify: Identify, references, contracts,
+               max_bytes: int | None = None) -> LoadSummary:
+    max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
     summary = LoadSummary()
     with connect(settings.duckdb_path) as con:
         ensure_tables(con)
-        for path in discover(settings.inbox_dir):
+        for path in paths:
             summary.seen += 1
-            status, domain, rows, message = load_file(con, settings, path, references, contracts, max_bytes)
+            status, domain, rows, message = load_file(con, settings, path, identify, references, contracts, max_bytes)
             if status == "known":
                 continue
             summary.new += 1

@@ -88,6 +88,40 @@ def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.D
     return None, problem(0, "(file name)", file_format, f"unsupported file type '.{file_format}'; use .csv or .xlsx")
 
 
+# Small numbers are sometimes written as words in reports ("Sáu địa phương"); 1-10 are read as numbers.
+VI_NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "năm": "5", "sáu": "6", "bảy": "7",
+                   "tám": "8", "chín": "9", "mười": "10"}
+
+
+def number_pattern(style: str) -> str:
+    """Regex for a signed decimal number in the declared style; group and decimal symbols from the locale data."""
+    group = re.escape(babel.numbers.get_group_symbol(style))
+    decimal = re.escape(babel.numbers.get_decimal_symbol(style))
+    return rf"^[+-]?(\d{{1,3}}({group}\d{{3}})+|\d+)({decimal}\d+)?$"
+
+
+def number_columns(raw: pl.Expr, style: str, parsed_as: str) -> tuple[pl.Expr, list[pl.Expr]]:
+    """(well-formed flag, [exact value, decimals written, trailing zeros of the integer part]) for one column."""
+    group = re.escape(babel.numbers.get_group_symbol(style))
+    decimal = babel.numbers.get_decimal_symbol(style)
+    text = raw
+    if style == "vi":
+        lowered = raw.str.to_lowercase()
+        text = pl.when(lowered.is_in(list(VI_NUMBER_WORDS))).then(lowered.replace(VI_NUMBER_WORDS)).otherwise(raw)
+    well_formed = text.str.contains(number_pattern(style))
+    plain = text.str.replace_all(group, "").str.replace(decimal, ".", literal=True)
+    integer_part = plain.str.split(".").list.first().str.replace(r"^[+-]", "")
+    return well_formed, [
+        pl.when(well_formed).then(plain).cast(pl.Decimal(38, 9)).alias(parsed_as),
+        pl.when(well_formed).then(
+            pl.when(plain.str.contains(r"\.")).then(plain.str.split(".").list.last().str.len_chars()).otherwise(0)
+        ).cast(pl.Int32).alias(f"{parsed_as}_decimals"),
+        pl.when(well_formed).then(
+            integer_part.str.len_chars() - integer_part.str.strip_chars_end("0").str.len_chars()
+        ).cast(pl.Int32).alias(f"{parsed_as}_trailing_zeros"),
+    ]
+
+
 def integer_pattern(style: str) -> str:
     """Regex for a whole number written in the declared style (grouping symbol from the locale data)."""
     group = re.escape(babel.numbers.get_group_symbol(style))
@@ -154,6 +188,13 @@ def parse_submission(
                 (raw.is_not_null() & parsed.is_null(), f"not a valid date in the declared format dd/mm/yyyy")
             )
             typed.append(parsed.alias(column.name))
+        elif column.type == "number":
+            well_formed, parsed = number_columns(raw, contract.number_style, column.parsed_as)
+            checks.append(
+                (raw.is_not_null() & ~well_formed, f"not a number in the declared style '{contract.number_style}'")
+            )
+            typed.append(raw.alias(column.name))  # the value as written is kept beside the parsed one
+            typed.extend(parsed)
         elif column.type == "integer":
             pattern = integer_pattern(contract.number_style)
             well_formed = raw.str.contains(pattern)

@@ -51,7 +51,7 @@ CREATE OR REPLACE TABLE audit.dq_figures (
 
 FINDINGS_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS audit.dq_findings (
+CREATE OR REPLACE TABLE audit.dq_findings (
     finding_id        VARCHAR PRIMARY KEY,
     rule_id           VARCHAR NOT NULL,
     rule_label        VARCHAR NOT NULL,
@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS audit.dq_findings (
     agency_code       VARCHAR,
     subject           VARCHAR,
     metric            VARCHAR,
+    unit              VARCHAR,
     expected_value    VARCHAR,
     actual_value      VARCHAR,
     difference        VARCHAR,
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS audit.dq_findings (
     evidence          JSON,
     rule_file         VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS audit.dq_rules (
+CREATE OR REPLACE TABLE audit.dq_rules (
     rule_id     VARCHAR PRIMARY KEY,
     label       VARCHAR NOT NULL,
     severity    VARCHAR NOT NULL,
@@ -93,7 +94,7 @@ CREATE TABLE IF NOT EXISTS audit.dq_rules (
 
 FINDING_COLUMNS = [
     "finding_id", "rule_id", "rule_label", "severity", "category", "rule_kind", "agency_code", "subject",
-    "metric", "expected_value", "actual_value", "difference", "tolerance", "expected_number", "actual_number",
+    "metric", "unit", "expected_value", "actual_value", "difference", "tolerance", "expected_number", "actual_number",
     "difference_number", "tolerance_number", "message", "why_warning", "document", "location", "evidence",
     "rule_file",
 ]
@@ -102,14 +103,15 @@ FINDING_COLUMNS = [
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO r57_fmt(x) AS CASE
     WHEN x IS NULL THEN NULL
-    WHEN x >= {UNBOUNDED} THEN '+∞'
-    WHEN x <= -{UNBOUNDED} THEN '-∞'
+    WHEN x >= {UNBOUNDED} / 1000 THEN '+∞'
+    WHEN x <= -{UNBOUNDED} / 1000 THEN '-∞'
     ELSE regexp_replace(regexp_replace(CAST(x AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')
 END;
 CREATE OR REPLACE TEMP MACRO r57_interval(lo, hi) AS
     CASE WHEN lo = hi THEN r57_fmt(lo) ELSE '[' || r57_fmt(lo) || ', ' || r57_fmt(hi) || ']' END;
-CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expected, difference, tolerance) AS
-    replace(replace(replace(replace(replace(replace(template,
+CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expected, difference, tolerance, unit) AS
+    replace(replace(replace(replace(replace(replace(replace(template,
+        '{{unit}}', coalesce(unit, '')),
         '{{subject}}', coalesce(subject, '')), '{{metric}}', coalesce(metric, '')),
         '{{actual}}', coalesce(actual, '')), '{{expected}}', coalesce(expected, '')),
         '{{difference}}', coalesce(difference, '')), '{{tolerance}}', coalesce(tolerance, ''));
@@ -138,12 +140,13 @@ SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({so
        {'CAST((' + source.low + ') AS ' + NUM + ')' if source.low else 'NULL'} AS _low,
        {'CAST((' + source.high + ') AS ' + NUM + ')' if source.high else 'NULL'} AS _high,
        {'(' + source.figure_id + ')' if source.figure_id else 'NULL'} AS _figure_id,
+       {'(' + source.metric + ')' if source.metric else 'NULL'} AS _metric,
     {metric_cols}
 FROM {source.from_} {where} {group_by}"""
     columns = ", ".join(f'"{name}"' for name in source.metrics)
     return f"""
 SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || metric) AS figure_id,
-       '{source.id}' AS source_id, group_key, metric, agency_code, subject, document, location, quote,
+       '{source.id}' AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, subject, document, location, quote,
        coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
        value, coalesce(_low, value) AS low, coalesce(_high, value) AS high
 FROM (UNPIVOT ({inner}) ON {columns} INTO NAME metric VALUE value)"""
@@ -202,7 +205,6 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     con.register("_rules_in", rules_frame.to_arrow())
     con.register("_roles_in", roles_frame.to_arrow())
     con.execute(f"""
-        DELETE FROM audit.dq_rules;
         INSERT INTO audit.dq_rules SELECT rule_id, label, severity, category, kind, bind, missing,
             CAST(scale AS {NUM}), message, why_warning, rule_file FROM _rules_in;
         CREATE OR REPLACE TEMP TABLE _rule_roles AS SELECT * FROM _roles_in;
@@ -233,20 +235,24 @@ ROLE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _role_values AS
 SELECT b.rule_id, b.instance_key, b.role,
        sum(coalesce(f.value, 0)) AS v, sum(coalesce(f.low, 0)) AS lo, sum(coalesce(f.high, 0)) AS hi,
+       -- for `consistent`: the highest floor and the lowest ceiling among the role's figures
+       max(f.low) AS max_lo, arg_max(f.value, f.low) AS max_lo_v, arg_max(f.high, f.low) AS max_lo_hi,
+       min(f.high) AS min_hi, arg_min(f.value, f.high) AS min_hi_v, arg_min(f.low, f.high) AS min_hi_lo,
        count(f.figure_id) AS present, count(*) AS bound,
        list(b.ref ORDER BY b.ref) FILTER (WHERE f.figure_id IS NULL) AS absent,
-       any_value(f.metric) AS metric, any_value(f.subject) AS subject, max(f.agency_code) AS agency_code
+       any_value(f.metric) AS metric, any_value(f.subject) AS subject, max(f.agency_code) AS agency_code,
+       any_value(f.unit) AS unit
 FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
 GROUP BY ALL;
 """
 
-_ROLE_NAMES = sorted({role for req, opt in RELATION_ROLES.values() for role in req | opt} - {"scale", "pairs", "figures"})
+_ROLE_NAMES = sorted({role for req, opt in RELATION_ROLES.values() for role in req | opt} - {"scale", "pairs"})
 
 
 def _instance_sql() -> str:
     pivots = ",\n       ".join(
         f"max({col}) FILTER (WHERE role = '{role}') AS {role}_{col}"
-        for role in _ROLE_NAMES for col in ("v", "lo", "hi")
+        for role in _ROLE_NAMES for col in ("v", "lo", "hi", "max_lo", "max_lo_v", "max_lo_hi", "min_hi", "min_hi_v", "min_hi_lo", "present")
     )
     return f"""
 CREATE OR REPLACE TEMP TABLE _instances AS
@@ -256,6 +262,7 @@ SELECT rv.rule_id, rv.instance_key,
        coalesce(max(rv.metric) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.metric)) AS metric,
        coalesce(max(rv.subject) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.subject)) AS subject,
        max(rv.agency_code) AS agency_code,
+       coalesce(max(rv.unit) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure', 'figures')), max(rv.unit)) AS unit,
        {pivots}
 FROM _role_values rv GROUP BY rv.rule_id, rv.instance_key;
 """
@@ -281,13 +288,18 @@ SIDES = {
     "complement": ("result_v", "result_lo", "result_hi", "scale - figure_v", "scale - figure_hi", "scale - figure_lo"),
     "part_le_whole": ("part_v", "part_lo", "part_hi", "whole_v", "whole_lo", "whole_hi"),
     "percent_bounds": ("figure_v", "figure_lo", "figure_hi", "NULL", "0", "100"),
+    # the statement with the highest floor against the one with the lowest ceiling
+    "consistent": ("figures_max_lo_v", "figures_max_lo", "figures_max_lo_hi", "figures_min_hi_v", "figures_min_hi_lo", "figures_min_hi"),
 }
 # When the relation fails: no value in the stated interval meets one in the computed interval.
 FAILS = {
     "part_le_whole": "a_lo > e_hi",
     "percent_bounds": "a_lo > 100 OR a_hi < 0",
+    "consistent": "a_lo > e_hi",
 }
 DEFAULT_FAILS = "a_hi < e_lo OR a_lo > e_hi"
+# How far apart the two sides may be and still agree: the sum of their half-widths.
+TOLERANCE = "((a_hi - a_lo) + (e_hi - e_lo)) / 2"
 
 
 def _sides_sql() -> str:
@@ -298,11 +310,13 @@ SELECT i.*, r.kind, r.missing,
        CAST({av} AS {NUM}) AS a_v, CAST({alo} AS {NUM}) AS a_lo, CAST({ahi} AS {NUM}) AS a_hi,
        CAST({ev} AS {NUM}) AS e_v, CAST({elo} AS {NUM}) AS e_lo, CAST({ehi} AS {NUM}) AS e_hi
 FROM _instances i JOIN audit.dq_rules r USING (rule_id)
-WHERE r.kind = '{kind}' AND (i.complete OR r.missing = 'zero')""")
+WHERE r.kind = '{kind}' AND (i.complete OR r.missing = 'zero')
+  {"AND i.figures_present >= 2" if kind == "consistent" else ""}""")
     fails = " ".join(f"WHEN kind = '{k}' THEN {cond}" for k, cond in FAILS.items())
     return f"""
 CREATE OR REPLACE TEMP TABLE _verdicts AS
-SELECT *, CASE {fails} ELSE {DEFAULT_FAILS} END AS fails
+SELECT *, CASE {fails} ELSE {DEFAULT_FAILS} END AS fails,
+       CAST({TOLERANCE} AS {NUM}) AS tol
 FROM ({' UNION ALL '.join(parts)});
 """
 
@@ -322,14 +336,14 @@ GROUP BY ALL;
 
 RELATION_FINDINGS_SQL = f"""
 SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label, r.severity, r.category, r.kind,
-       v.agency_code, v.subject, v.metric,
+       v.agency_code, v.subject, v.metric, v.unit,
        r57_interval(e_lo, e_hi) AS expected_value,
        r57_interval(a_lo, a_hi) AS actual_value,
        r57_fmt(a_v - e_v) AS difference,
-       r57_fmt(((a_hi - a_lo) + (e_hi - e_lo)) / 2) AS tolerance,
-       e_v, a_v, a_v - e_v, ((a_hi - a_lo) + (e_hi - e_lo)) / 2,
+       r57_fmt(tol) AS tolerance,
+       e_v, a_v, a_v - e_v, tol,
        r57_render(r.message, v.subject, v.metric, r57_interval(a_lo, a_hi), r57_interval(e_lo, e_hi),
-                  r57_fmt(a_v - e_v), r57_fmt(((a_hi - a_lo) + (e_hi - e_lo)) / 2))
+                  r57_fmt(a_v - e_v), r57_fmt(tol), v.unit)
          || CASE WHEN len(v.absent) > 0 THEN ' (absent, counted as 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
        r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file
 FROM _verdicts v
@@ -346,11 +360,11 @@ def _row_check_sql(rule: Rule) -> str:
     return f"""
 SELECT md5('{rule.id}|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
        '{rule.id}', r.label, r.severity, r.category, r.kind,
-       ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL,
+       ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL, NULL,
        CAST(({s['expected']}) AS VARCHAR), CAST(({s['actual']}) AS VARCHAR), {difference}, NULL,
        NULL, NULL, NULL, NULL,
        r57_render('{message}', CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
-                  CAST(({s['expected']}) AS VARCHAR), {difference}, NULL),
+                  CAST(({s['expected']}) AS VARCHAR), {difference}, NULL, NULL),
        r.why_warning, ({s['document']}), ({s['location']}),
        to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file
 FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = '{rule.id}') AS r
@@ -375,7 +389,6 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
                                + ", ".join(f"{r}→{f}" for r, f in missing_ids[:10]) + more)
         for sql in (BIND_SQL, ROLE_SQL, _instance_sql(), _sides_sql(), EVIDENCE_SQL):
             con.execute(sql)
-        con.execute("DELETE FROM audit.dq_findings")
         con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {RELATION_FINDINGS_SQL}")
         for rule in catalogue.rules.values():
             if rule.kind == "row_check":

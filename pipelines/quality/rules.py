@@ -32,6 +32,8 @@ RELATION_ROLES: dict[str, tuple[set[str], set[str]]] = {
     "complement": ({"result", "figure"}, {"scale"}),
     "part_le_whole": ({"part", "whole"}, set()),
     "percent_bounds": ({"figure"}, set()),
+    # every figure of a group (bound by metric) must agree within precision: the same scope stated twice
+    "consistent": ({"figures"}, set()),
 }
 KINDS = set(RELATION_ROLES) | {"row_check"}
 
@@ -59,6 +61,7 @@ class FigureSource:
     quote: str | None = None
     unit: str | None = None
     figure_id: str | None = None  # optional SQL for a stable id (figures quoted from reports); default source:group:metric
+    metric: str | None = None  # optional SQL naming each row's metric (one value column); default the metrics' keys
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,12 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
             raise RuleCatalogueError(f"{file}: rule {rid}: unknown keys {', '.join(sorted(unknown))}")
         if raw["kind"] == "equal" and not ({"pairs", "figures"} & spec.keys() or {"actual", "expected"} <= spec.keys()):
             raise RuleCatalogueError(f"{file}: rule {rid}: equal needs actual+expected, pairs or figures")
+    default_message = (raw["label"] if raw["kind"] == "row_check" else
+                       raw["label"] + ": stated {actual} {unit}, computed {expected} {unit} "
+                       "(difference {difference}; rounding allows {tolerance})")
     return Rule(
         id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
-        kind=raw["kind"], message=raw.get("message", raw["label"]), spec=spec, file=file,
+        kind=raw["kind"], message=raw.get("message", default_message), spec=spec, file=file,
         why_warning=raw.get("why_warning", "") or "", bind=raw.get("bind", "group"), missing=raw.get("missing", "skip"),
     )
 
@@ -129,7 +135,7 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             agency=raw.get("agency", "null"), subject=raw.get("subject", "null"), document=raw["document"],
             location=raw["location"], metrics=dict(raw["metrics"]), group_by=tuple(raw.get("group_by", ())),
             where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
-            quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"),
+            quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"), metric=raw.get("metric"),
         )
     except KeyError as exc:
         raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None

@@ -33,7 +33,8 @@ class ReportPaths:
 def _findings(con) -> pl.DataFrame:
     return con.sql("""
         SELECT f.*, coalesce(a.name_vi, '') AS agency_name_vi,
-               coalesce(a.name_vi, CASE WHEN f.agency_code IS NULL THEN 'Không gắn cơ quan (national figures)' ELSE f.agency_code END) AS agency_label,
+               -- findings on report figures (no agency) are grouped by the report(s) they quote
+               coalesce(a.name_vi, f.agency_code, 'Báo cáo quốc gia / national report: ' || f.document) AS agency_label,
                -- one readable line per figure for CSV/XLSX: role: document location "quote" = value
                (SELECT string_agg(e.role || ': ' || concat_ws(' ', e.document, e.location)
                                   || coalesce(' "' || e.quote || '"', '') || coalesce(' = ' || e.value_text, ''), ' | ')
@@ -41,7 +42,7 @@ def _findings(con) -> pl.DataFrame:
                ) AS evidence_quotes
         FROM audit.dq_findings f
         LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
-        ORDER BY f.agency_code NULLS LAST, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
+        ORDER BY f.agency_code NULLS LAST, f.document, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
     """).pl()
 
 
