@@ -1,5 +1,8 @@
 """The DuckDB warehouse: connections and the tables the loaders own (raw.*, audit.*).
 
+raw.* tables are generated from the submission contracts (sources/contracts/*.yml), so a new
+domain needs a contract, not hand-written DDL.
+
 DuckDB allows one writer per file. Writers (ingest, rule engine, dbt) run one after another in
 the in-process executor; readers (Great Expectations, reports) open the file read-only.
 """
@@ -12,6 +15,8 @@ from typing import Iterator
 
 import duckdb
 
+from pipelines.ingest.contracts import Contract
+
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS audit;
@@ -22,6 +27,7 @@ CREATE TABLE IF NOT EXISTS audit.submissions (
     agency_code     VARCHAR,
     domain          VARCHAR,
     reporting_date  DATE,
+    version         INTEGER NOT NULL,      -- 1, 2, ... per agency, domain and reporting date, in order received
     sha256          VARCHAR NOT NULL,
     size_bytes      BIGINT NOT NULL,
     received_at     TIMESTAMP NOT NULL,
@@ -41,65 +47,6 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     reason          VARCHAR NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS raw.task_status_rows (
-    submission_id      VARCHAR NOT NULL,
-    source_row         BIGINT NOT NULL,
-    task_id            VARCHAR NOT NULL,
-    programme_code     VARCHAR NOT NULL,
-    lead_agency_code   VARCHAR NOT NULL,
-    co_agency_codes    VARCHAR,
-    content            VARCHAR,
-    expected_product   VARCHAR,
-    responsible_person VARCHAR,
-    responsible_unit   VARCHAR,
-    authority          VARCHAR,
-    assigned_date      DATE NOT NULL,
-    deadline           DATE,
-    status             VARCHAR NOT NULL,
-    completion_date    DATE,
-    note               VARCHAR
-);
-
-CREATE TABLE IF NOT EXISTS raw.published_figures (
-    submission_id               VARCHAR NOT NULL,
-    source_row                  BIGINT NOT NULL,
-    figure_id                   VARCHAR NOT NULL,
-    document                    VARCHAR NOT NULL,
-    section                     VARCHAR NOT NULL,
-    quote                       VARCHAR NOT NULL,
-    metric                      VARCHAR NOT NULL,
-    programme                   VARCHAR,
-    block                       VARCHAR,
-    agency                      VARCHAR,
-    status                      VARCHAR,
-    nature                      VARCHAR,
-    field                       VARCHAR,
-    level                       VARCHAR,
-    stage                       VARCHAR,
-    subject                     VARCHAR,
-    year                        BIGINT,
-    as_of                       DATE,
-    qualifier                   VARCHAR,
-    value_text                  VARCHAR NOT NULL,   -- as written in the report
-    value_number                DECIMAL(38,9) NOT NULL,  -- parsed per the document's declared style, in the written unit
-    value_number_decimals       INTEGER NOT NULL,   -- digits written after the decimal mark (the precision)
-    value_number_trailing_zeros INTEGER NOT NULL,   -- zeros ending the integer part (precision of "khoảng 4.100")
-    unit_text                   VARCHAR,
-    note                        VARCHAR
-);
-
-CREATE TABLE IF NOT EXISTS raw.task_summary_rows (
-    submission_id       VARCHAR NOT NULL,
-    source_row          BIGINT NOT NULL,
-    programme_code      VARCHAR NOT NULL,
-    total               BIGINT NOT NULL,
-    recurring           BIGINT NOT NULL,
-    completed           BIGINT NOT NULL,
-    completed_on_time   BIGINT NOT NULL,
-    completed_late      BIGINT NOT NULL,
-    in_progress_on_time BIGINT NOT NULL,
-    in_progress_overdue BIGINT NOT NULL
-);
 """
 
 
@@ -113,5 +60,23 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+SQL_TYPES = {"text": "VARCHAR", "code": "VARCHAR", "enum": "VARCHAR", "date": "DATE", "integer": "BIGINT"}
+
+
+def raw_table_ddl(contract: Contract) -> str:
+    columns = ["submission_id VARCHAR NOT NULL", "source_row BIGINT NOT NULL"]
+    for c in contract.columns:
+        null = " NOT NULL" if c.required else ""
+        if c.type == "number":
+            # the value as written, the exact value, and how precisely it is written
+            columns += [f"{c.name} VARCHAR{null}", f"{c.parsed_as} DECIMAL(38,9){null}",
+                        f"{c.parsed_as}_decimals INTEGER{null}", f"{c.parsed_as}_trailing_zeros INTEGER{null}"]
+        else:
+            columns.append(f"{c.name} {SQL_TYPES[c.type]}{null}")
+    return f"CREATE TABLE IF NOT EXISTS {contract.target_table} (\n    " + ",\n    ".join(columns) + "\n);"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
     con.execute(DDL)
+    for contract in contracts.values():
+        con.execute(raw_table_ddl(contract))

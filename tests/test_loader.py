@@ -53,11 +53,14 @@ def test_bad_file_quarantined_good_files_loaded(inbox_settings):
     tables = _tables(inbox_settings.duckdb_path)
     quarantine = [(r[1], r[2], r[3], r[4]) for r in tables["audit.quarantine"]]
     assert ("DA_NANG__task_status__2025-12-15.csv", 3, "Thời hạn", "31/02/2025") in quarantine
-    loaded_files = {r[1] for r in tables["audit.submissions"] if r[9] == "accepted"}
+    con = duckdb.connect(str(inbox_settings.duckdb_path), read_only=True)
+    status = dict(con.execute("SELECT file_name, status FROM audit.submissions").fetchall())
+    rejected_ids = {r[0] for r in con.execute("SELECT submission_id FROM audit.submissions WHERE status = 'rejected'").fetchall()}
+    con.close()
+    loaded_files = {name for name, s in status.items() if s == "accepted"}
     assert loaded_files == {"BKHCN__task_status__2025-12-15.xlsx", "HA_NOI__task_status__2025-12-15.csv",
                             "HA_NOI__task_summary__2025-12-15.csv"}
-    assert not any(r[0] in {s[0] for s in tables["audit.submissions"] if s[9] == "rejected"}
-                   for r in tables["raw.task_status_rows"])
+    assert not any(r[0] in rejected_ids for r in tables["raw.task_status_rows"])
 
 
 def test_raw_bytes_archived_for_every_file_even_rejected(inbox_settings):
@@ -70,6 +73,19 @@ def test_raw_bytes_archived_for_every_file_even_rejected(inbox_settings):
         data = (inbox_settings.warehouse_dir / archived).read_bytes()
         assert data == (inbox_settings.inbox_dir / file_name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == sha256
+
+
+def test_a_second_file_for_the_same_agency_and_date_is_version_2(inbox_settings):
+    load_inbox(inbox_settings)
+    corrected = inbox_settings.inbox_dir / "late" / "HA_NOI__task_status__2025-12-15.csv"
+    corrected.parent.mkdir()
+    corrected.write_bytes((inbox_settings.inbox_dir / "HA_NOI__task_status__2025-12-15.csv").read_bytes() + b"\n")
+    load_inbox(inbox_settings)
+    con = duckdb.connect(str(inbox_settings.duckdb_path), read_only=True)
+    versions = con.execute("SELECT version, status FROM audit.submissions WHERE file_name = "
+                           "'HA_NOI__task_status__2025-12-15.csv' ORDER BY version").fetchall()
+    con.close()
+    assert versions == [(1, "accepted"), (2, "accepted")]
 
 
 def test_rerun_changes_nothing(inbox_settings):

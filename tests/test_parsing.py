@@ -113,3 +113,9 @@ def test_xlsx_with_typed_date_cells():
     result = parse(buffer.getvalue(), fmt="xlsx")
     assert result.ok, problems(result)
     assert result.frame["deadline"].to_list() == [date(2025, 11, 30)]
+
+
+def test_blank_lines_are_skipped_and_rows_keep_their_numbers():
+    bad = ROW.replace("NQ71-001", "NQ71-002").replace("30/11/2025", "31/11/2025")
+    result = parse(HEADER + "\n" + ROW + "\n,,,,,,,,,,,,,\n" + bad + "\n\n")
+    assert problems(result) == [(4, "Thời hạn", "not a valid date in the declared format dd/mm/yyyy")]

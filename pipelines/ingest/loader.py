@@ -93,9 +93,13 @@ def _check_name(file_name: str, references: dict[str, set[str]], contracts: dict
 
 def _register(con, row: dict) -> None:
     con.execute(
-        """INSERT INTO audit.submissions VALUES
-           ($submission_id, $file_name, $agency_code, $domain, $reporting_date, $sha256, $size_bytes,
-            $received_at, $archived_path, $status, $rows_loaded, $problems_count, $message)""",
+        """INSERT INTO audit.submissions
+           SELECT $submission_id, $file_name, $agency_code, $domain, $reporting_date,
+                  coalesce(max(version), 0) + 1, $sha256, $size_bytes,
+                  $received_at, $archived_path, $status, $rows_loaded, $problems_count, $message
+           FROM audit.submissions
+           WHERE agency_code IS NOT DISTINCT FROM $agency_code AND domain IS NOT DISTINCT FROM $domain
+             AND reporting_date IS NOT DISTINCT FROM $reporting_date""",
         row,
     )
 
@@ -199,7 +203,7 @@ def load_paths(settings: Settings, paths: list[Path], identify: Identify, refere
     max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
     summary = LoadSummary()
     with connect(settings.duckdb_path) as con:
-        ensure_tables(con)
+        ensure_tables(con, contracts)
         for path in paths:
             summary.seen += 1
             status, domain, rows, message = load_file(con, settings, path, identify, references, contracts, max_bytes)

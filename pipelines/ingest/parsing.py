@@ -157,9 +157,6 @@ def parse_submission(
             problems.append(problem(1, column.header, None, f"required column '{column.header}' is missing"))
     if problems:
         return _rejected(pl.concat(problems), ignored)
-    if frame.height == 0:
-        return _rejected(problem(1, "(file)", None, "file has a header but no data rows"), ignored)
-
     frame = frame.select([pl.col(src).alias(dst) for src, dst in renames.items()])
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c.name) for c in missing]
@@ -173,6 +170,11 @@ def parse_submission(
             for c in text_cols
         ]
     )
+    # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
+    # while the other rows keep the numbers a person sees in the file.
+    frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
+    if frame.height == 0:
+        return _rejected(problem(1, "(file)", None, "file has a header but no data rows"), ignored)
 
     typed: list[pl.Expr] = []
     for column in contract.columns:

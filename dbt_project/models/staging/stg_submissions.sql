@@ -4,6 +4,7 @@ select
     agency_code,
     domain,
     reporting_date,
+    version,
     sha256,
     size_bytes,
     received_at,
