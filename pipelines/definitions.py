@@ -8,6 +8,7 @@ from pipelines.assets.ingest import agency_submissions
 from pipelines.assets.quality import dq_findings, gx_results
 from pipelines.assets.report import dq_report
 from pipelines.assets.transform import warehouse_models
+from pipelines.automation import daily_schedule, inbox_sensor
 from pipelines.resources import SETTINGS, WarehouseResource, dbt_resource
 
 full_load = define_asset_job(
@@ -19,6 +20,8 @@ full_load = define_asset_job(
 defs = Definitions(
     assets=[agency_submissions, warehouse_models, dq_findings, gx_results, dq_report],
     jobs=[full_load],
+    schedules=[daily_schedule(full_load)],
+    sensors=[inbox_sensor(full_load)],
     resources={"warehouse": WarehouseResource.from_settings(SETTINGS), "dbt": dbt_resource()},
     # Steps share one DuckDB file, which allows one writer: run them one after another in-process.
     executor=in_process_executor,

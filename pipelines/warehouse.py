@@ -9,6 +9,10 @@ the in-process executor; readers (Great Expectations, reports) open the file rea
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -50,10 +54,44 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
 """
 
 
+class WarehouseLocked(RuntimeError):
+    """The warehouse file is held by another process for longer than we were willing to wait."""
+
+
+def _open(path: Path, read_only: bool, wait_seconds: float, log) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting while another process (an analyst's session, a concurrent load) holds it.
+
+    DuckDB allows one process to write, or any number to read; a writer cannot open the file
+    while a reader in another process holds it. A load waits instead of failing, says why once,
+    and gives up with one clear line after `wait_seconds` (R57_LOCK_WAIT_SECONDS).
+    """
+    deadline = time.monotonic() + wait_seconds
+    said = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"Conflicting lock is held in (.*?)(?:\. However|$)", str(exc))
+            who = holder.group(1) if holder else "another process"
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"warehouse {path} is locked by {who}; gave up after {wait_seconds:.0f} s "
+                    "(close that connection, or open it read-only only while no load runs)") from None
+            if not said:
+                log(f"warehouse {path} is locked by {who}; waiting up to {wait_seconds:.0f} s for it to close")
+                said = True
+            time.sleep(0.5)
+
+
 @contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, read_only: bool = False, wait_seconds: float | None = None,
+            log=None) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    if wait_seconds is None:
+        wait_seconds = float(os.environ.get("R57_LOCK_WAIT_SECONDS", 300))
+    con = _open(path, read_only, wait_seconds, log or logging.getLogger("r57.warehouse").warning)
     try:
         yield con
     finally:

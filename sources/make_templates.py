@@ -16,8 +16,8 @@ from pipelines.ingest.contracts import load_contracts
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "templates"
 TYPE_NOTE = {
-    "text": "text", "code": "code", "date": "date dd/mm/yyyy", "integer": "whole number (Vietnamese style: 1.234)",
-    "enum": "one of the listed labels", "decimal": "number in the file's declared style",
+    "text": "text", "code": "code", "number": "number in the declared style", "date": "date dd/mm/yyyy", "integer": "whole number (Vietnamese style: 1.234)",
+    "enum": "one of the listed labels",
 }
 
 

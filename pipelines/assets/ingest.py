@@ -1,62 +1,65 @@
-"""Ingest stage: every file in the inbox is registered, archived, parsed and loaded or quarantined."""
+"""Ingest stage: every file in the inbox (and the report figures) is registered, archived, parsed and loaded or quarantined.
+
+One raw table per contract (sources/contracts/*.yml), plus the submission register and the
+quarantine report; all written by one step, since one file is one transaction.
+"""
 
 from __future__ import annotations
 
 from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from pipelines.ingest.loader import load_inbox
+from pipelines.ingest.contracts import load_contracts
+from pipelines.ingest.loader import LoadSummary, load_inbox
 from pipelines.ingest.published import load_published
-from pipelines.resources import WarehouseResource
+from pipelines.resources import SETTINGS, WarehouseResource
 from pipelines.warehouse import connect
 
-TASK_STATUS_ROWS = AssetKey(["raw", "task_status_rows"])
-TASK_SUMMARY_ROWS = AssetKey(["raw", "task_summary_rows"])
-PUBLISHED_FIGURES = AssetKey(["raw", "published_figures"])
+CONTRACTS = load_contracts(SETTINGS.contracts_dir)
 SUBMISSIONS = AssetKey(["audit", "submissions"])
 QUARANTINE = AssetKey(["audit", "quarantine"])
 
+# asset key -> (table, description, domain whose rows it holds)
 TABLES = {
-    TASK_STATUS_ROWS: ("raw.task_status_rows", "Typed task rows of accepted task-status files (contract sources/contracts/task_status.yml)."),
-    TASK_SUMMARY_ROWS: ("raw.task_summary_rows", "Declared summary counts of accepted task-summary files (contract sources/contracts/task_summary.yml)."),
-    PUBLISHED_FIGURES: ("raw.published_figures", "Figures quoted from the national reports (sources/published_figures/, contract sources/contracts/published_figures.yml)."),
-    SUBMISSIONS: ("audit.submissions", "One row per file received: agency, domain, reporting date, sha256, archive path, status, message."),
-    QUARANTINE: ("audit.quarantine", "One row per problem in a rejected file: file, row, field, value, reason."),
+    AssetKey(c.target_table.split(".")): (c.target_table, f"{c.description} (contract sources/contracts/{c.domain}.yml)", c.domain)
+    for c in CONTRACTS.values()
+} | {
+    SUBMISSIONS: ("audit.submissions", "One row per file received: agency, domain, reporting date, version, sha256, archive path, status, message.", None),
+    QUARANTINE: ("audit.quarantine", "One row per problem in a rejected file: file, row, field, value, reason.", None),
 }
 
 
 @multi_asset(
     name="agency_submissions",
     group_name="ingest",
-    specs=[AssetSpec(key, description=desc, kinds={"duckdb"}) for key, (_, desc) in TABLES.items()],
+    specs=[AssetSpec(key, description=desc, kinds={"duckdb"}) for key, (_, desc, _) in TABLES.items()],
     pool="warehouse",
 )
 def agency_submissions(context, warehouse: WarehouseResource):
-    """Load new files from the inbox and the report figures; files already registered (same name and bytes) are skipped."""
+    """Load new files; files already registered (same name and bytes) are skipped, so a re-run changes nothing."""
     settings = warehouse.settings
-    summary = load_inbox(settings)
-    published = load_published(settings)
-    for message in published.messages:
-        context.log.warning(f"rejected {message}")
-    for message in summary.messages:
+    summary = load_inbox(settings, log=context.log.warning)
+    published = load_published(settings, log=context.log.warning)
+    both = LoadSummary(
+        seen=summary.seen + published.seen, new=summary.new + published.new,
+        accepted=summary.accepted + published.accepted, rejected=summary.rejected + published.rejected,
+        rows_loaded={**summary.rows_loaded, **published.rows_loaded}, messages=summary.messages + published.messages,
+    )
+    for message in both.messages:
         context.log.warning(f"rejected {message}")
     context.log.info(
         f"inbox {settings.inbox_dir}: {summary.seen} files, {summary.new} new, "
-        f"{summary.accepted} accepted, {summary.rejected} rejected"
+        f"{summary.accepted} accepted, {summary.rejected} rejected; report figures: {published.new} new files"
     )
     with connect(settings.duckdb_path, read_only=True) as con:
-        counts = {key: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for key, (table, _) in TABLES.items()}
-    for key in TABLES:
+        counts = {key: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for key, (table, _, _) in TABLES.items()}
+    for key, (_, _, domain) in TABLES.items():
         metadata = {"dagster/row_count": MetadataValue.int(counts[key])}
         if key == SUBMISSIONS:
             metadata.update({
-                "files_seen": summary.seen, "files_new": summary.new,
-                "files_accepted": summary.accepted, "files_rejected": summary.rejected,
-                "rejections": MetadataValue.md("\n".join(f"- {m}" for m in summary.messages) or "none"),
+                "files_seen": both.seen, "files_new": both.new,
+                "files_accepted": both.accepted, "files_rejected": both.rejected,
+                "rejections": MetadataValue.md("\n".join(f"- {m}" for m in both.messages) or "none"),
             })
-        elif key in (TASK_STATUS_ROWS, TASK_SUMMARY_ROWS):
-            domain = key.path[-1].removesuffix("_rows")
-            metadata["rows_loaded_this_run"] = summary.rows_loaded.get(domain, 0)
-        elif key == PUBLISHED_FIGURES:
-            metadata["rows_loaded_this_run"] = published.rows_loaded.get("published_figures", 0)
-            metadata["files_rejected"] = published.rejected
+        elif domain:
+            metadata["rows_loaded_this_run"] = both.rows_loaded.get(domain, 0)
         yield MaterializeResult(asset_key=key, metadata=metadata)

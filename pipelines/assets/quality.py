@@ -15,6 +15,7 @@ from dagster import (
 import polars as pl
 
 from pipelines.quality.engine import evaluate
+from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.gx_suites import GX_SCHEMA, load_suites, run_suites
 from pipelines.quality.rules import Rule, load_catalogue
 from pipelines.resources import SETTINGS, WarehouseResource
@@ -49,8 +50,9 @@ def check_name(rule: Rule) -> str:
 )
 def dq_findings(context, warehouse: WarehouseResource):
     catalogue = load_catalogue(warehouse.settings.rules_dir)
-    with connect(warehouse.settings.duckdb_path) as con:
+    with connect(warehouse.settings.duckdb_path, log=context.log.warning) as con:
         summary = evaluate(con, catalogue)
+        lifecycle = update_lifecycle(con)
         samples = {
             rule_id: [m for (m,) in con.execute(
                 "SELECT message FROM audit.dq_findings WHERE rule_id = ? ORDER BY agency_code, subject LIMIT 5",
@@ -62,6 +64,7 @@ def dq_findings(context, warehouse: WarehouseResource):
         "dagster/row_count": MetadataValue.int(summary.findings),
         "figures": summary.figures, "errors": summary.errors, "warnings": summary.warnings,
         "findings_by_rule": MetadataValue.json(summary.by_rule),
+        "submissions_by_status": MetadataValue.json(lifecycle),
     })
     for rule in CATALOGUE.rules.values():
         count = summary.by_rule.get(rule.id, 0)
@@ -91,7 +94,7 @@ def gx_results(context, warehouse: WarehouseResource):
     settings = warehouse.settings
     results = run_suites(settings.duckdb_path, settings.suites_dir)  # reads through a read-only connection
     frame = pl.DataFrame(results, schema=GX_SCHEMA)
-    with connect(settings.duckdb_path) as con:
+    with connect(settings.duckdb_path, log=context.log.warning) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS audit")
         con.register("_gx", frame.to_arrow())
         con.execute("CREATE OR REPLACE TABLE audit.gx_results AS SELECT * FROM _gx")

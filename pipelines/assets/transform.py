@@ -4,7 +4,8 @@
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.resources import DBT_PROJECT
+from pipelines.resources import DBT_PROJECT, WarehouseResource
+from pipelines.warehouse import connect
 
 
 class Translator(DagsterDbtTranslator):
@@ -23,6 +24,9 @@ if not MANIFEST.exists():
     dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool="warehouse",
 )
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt would fail at once on a file another process holds: wait here, saying why, first.
+    with connect(warehouse.settings.duckdb_path, log=context.log.warning):
+        pass
     # One thread (profiles.yml): DuckDB has one writer, and dbt is it while this step runs.
     yield from dbt.cli(["build"], context=context).stream()

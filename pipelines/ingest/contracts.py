@@ -26,6 +26,8 @@ class Column:
     reference: str | None = None
     enum: str | None = None
     six_clear: str | None = None
+    not_after_reporting_date: bool = False  # type date: a value after the file's reporting date is refused
+    non_negative: bool = False  # type number: a negative value is refused
     parsed_as: str | None = None  # type number: the column that receives the exact value (plus _decimals, _trailing_zeros)
 
 
@@ -39,6 +41,8 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)  # enum name -> {normalized label: code}
+    number_style_column: str | None = None  # a column in which the file declares its own number style
+    constant_columns: tuple[str, ...] = ()  # columns that must hold one value for the whole file
     submitted_by: str = "agency"  # agency (inbox files) or central_office (files kept in this repository)
 
     def output_columns(self) -> list[str]:
@@ -77,5 +81,7 @@ def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
             columns=columns,
             enums={c.enum: enums[c.enum] for c in columns if c.enum},
             submitted_by=raw.get("submitted_by", "agency"),
+            number_style_column=raw.get("number_style_column"),
+            constant_columns=tuple(raw.get("constant_columns", ())),
         )
     return contracts

@@ -37,24 +37,75 @@ class LoadSummary:
     messages: list[str] = field(default_factory=list)  # one line per rejected file
 
 
+# Files a person or a tool leaves beside the data; anything else is registered, even if only to be rejected.
+IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"}
+
+
 def discover(inbox: Path) -> list[Path]:
-    """Every regular file under the inbox, except hidden files and READMEs."""
+    """Every regular file under the inbox, except READMEs, editor lock files and hidden files.
+
+    A name starting with ".." is not a hidden file but a suspicious one: it is kept, to be rejected
+    with a message, never skipped in silence.
+    """
     if not inbox.exists():
         return []
     return sorted(
         p for p in inbox.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and not p.name.lower().startswith("readme")
+        if p.is_file() and p.name.lower() not in IGNORED_NAMES and not p.name.lower().startswith(("readme", "~$"))
+        and (not p.name.startswith(".") or p.name.startswith(".."))
     )
 
 
-def load_references(settings: Settings) -> dict[str, set[str]]:
-    agencies = pl.read_csv(settings.reference_dir / "agencies.csv", infer_schema=False)
+def load_references(settings: Settings) -> dict:
+    """Code sets the contracts' `reference` columns are checked against, plus each agency's validity."""
+    ref = settings.reference_dir
+    agencies = pl.read_csv(ref / "agencies.csv", infer_schema=False)
     current = agencies.filter(pl.col("valid_to").is_null())
-    programmes = pl.read_csv(settings.reference_dir / "programmes.csv", infer_schema=False)
+    def codes(file: str, column: str) -> set[str]:
+        return set(pl.read_csv(ref / file, infer_schema=False)[column].to_list())
     return {
         "agency": set(current["agency_code"].to_list()),
-        "programme": set(programmes["programme_code"].to_list()),
+        "programme": codes("programmes.csv", "programme_code"),
+        "block": codes("blocks.csv", "block_code"),
+        "database": codes("databases.csv", "database_code"),
+        "tech_group": codes("technology_groups.csv", "tech_group_code"),
+        # domain -> [(period code, first day, last day, open?)]: files are accepted only for open periods
+        "periods": pl.read_csv(ref / "reporting_periods.csv", infer_schema=False)
+                     .group_by("domain").agg(pl.struct("period_code", "starts", "ends", "status").alias("periods"))
+                     .pipe(lambda f: {r["domain"]: r["periods"] for r in f.to_dicts()}),
+        "agency_validity": {
+            r["agency_code"]: (r["valid_from"], r["valid_to"], r["successor_code"])
+            for r in agencies.select("agency_code", "valid_from", "valid_to", "successor_code").to_dicts()
+        },
     }
+
+
+def _period_problem(domain: str, day: date, periods: list[dict]) -> str | None:
+    """Why no file for this domain can be accepted at this date, or None (sources/reference/reporting_periods.csv)."""
+    if day > date.today():
+        return f"reporting date {day:%d/%m/%Y} is in the future"
+    for p in periods:
+        if p["starts"] <= day.isoformat() <= p["ends"]:
+            if p["status"] != "open":
+                return f"reporting period {p['period_code']} for {domain} is {p['status']}; it accepts no more files"
+            return None
+    open_ones = ", ".join(f"{p['period_code']} ({p['starts']} to {p['ends']})" for p in periods if p["status"] == "open")
+    return f"no reporting period for {domain} contains {day:%d/%m/%Y} (open: {open_ones or 'none'})"
+
+
+def _agency_problem(agency: str, day: date | None, validity: dict) -> str | None:
+    """Why a file from this agency at this date cannot be accepted, or None."""
+    if agency not in validity:
+        return f"unknown agency code '{agency}' (see sources/reference/agencies.csv)"
+    valid_from, valid_to, successor = validity[agency]
+    if day is None:
+        return None
+    if valid_to and day.isoformat() > valid_to:
+        merged = f"; it was merged into {successor}" if successor else ""
+        return f"agency '{agency}' no longer existed on {day:%d/%m/%Y} (last day {valid_to}{merged}): send the file as {successor or 'its successor'}"
+    if valid_from and day.isoformat() < valid_from:
+        return f"agency '{agency}' did not exist yet on {day:%d/%m/%Y} (it exists from {valid_from})"
+    return None
 
 
 def archive(settings: Settings, data: bytes, sha256: str, file_name: str) -> Path:
@@ -78,8 +129,6 @@ def _check_name(file_name: str, references: dict[str, set[str]], contracts: dict
         )
     agency, domain, day, ext = match["agency"], match["domain"], match["date"], match["ext"].lower()
     issues = []
-    if agency not in references["agency"]:
-        issues.append(problem(0, "(file name)", agency, f"unknown agency code '{agency}' (see sources/reference/agencies.csv)"))
     if domain not in contracts:
         issues.append(problem(0, "(file name)", domain, f"unknown submission domain '{domain}'; expected one of: {', '.join(sorted(contracts))}"))
     try:
@@ -87,6 +136,13 @@ def _check_name(file_name: str, references: dict[str, set[str]], contracts: dict
     except ValueError:
         reporting_date = None
         issues.append(problem(0, "(file name)", day, "reporting date in the file name is not a valid date"))
+    why = _agency_problem(agency, reporting_date, references["agency_validity"])
+    if why:
+        issues.insert(0, problem(0, "(file name)", agency, why))
+    if reporting_date and domain in contracts:
+        why = _period_problem(domain, reporting_date, references["periods"].get(domain, []))
+        if why:
+            issues.append(problem(0, "(file name)", day, why))
     meta = {"agency_code": agency, "domain": domain, "reporting_date": reporting_date, "ext": ext}
     return meta, (pl.concat(issues) if issues else None)
 
@@ -151,7 +207,7 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, id
     if data is None:
         problems = problem(0, "(file)", str(size), f"file is {size} bytes, over the limit of {max_bytes} bytes; refused unread")
     elif problems is None:
-        result = parse_submission(data, meta["ext"], contracts[meta["domain"]], references)
+        result = parse_submission(data, meta["ext"], contracts[meta["domain"]], references, meta["reporting_date"])
         if not result.ok:
             problems = result.problems
     archived = archive(settings, data, sha256, file_name) if data is not None else None
@@ -189,20 +245,20 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, id
     return status, meta["domain"] if meta else None, rows, (message if status == "rejected" else None)
 
 
-def load_inbox(settings: Settings, max_bytes: int | None = None) -> LoadSummary:
+def load_inbox(settings: Settings, max_bytes: int | None = None, log=None) -> LoadSummary:
     """Load the agency files in the inbox (domains whose contract says submitted_by: agency)."""
     contracts = load_contracts(settings.contracts_dir)
     references = load_references(settings)
     agency_domains = {d: c for d, c in contracts.items() if c.submitted_by == "agency"}
     return load_paths(settings, discover(settings.inbox_dir),
-                      lambda name: _check_name(name, references, agency_domains), references, contracts, max_bytes)
+                      lambda name: _check_name(name, references, agency_domains), references, contracts, max_bytes, log)
 
 
 def load_paths(settings: Settings, paths: list[Path], identify: Identify, references, contracts,
-               max_bytes: int | None = None) -> LoadSummary:
+               max_bytes: int | None = None, log=None) -> LoadSummary:
     max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
     summary = LoadSummary()
-    with connect(settings.duckdb_path) as con:
+    with connect(settings.duckdb_path, log=log) as con:
         ensure_tables(con, contracts)
         for path in paths:
             summary.seen += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import babel.numbers
 import polars as pl
@@ -59,6 +60,70 @@ def decode_text(data: bytes) -> tuple[str | None, pl.DataFrame | None]:
         )
 
 
+def csv_shape_problems(text: str) -> pl.DataFrame | None:
+    """A wrong delimiter, or rows with more or fewer fields than the header (a truncated or shifted row).
+
+    Counted per line with column expressions (quoted fields removed first), so a million-row file
+    costs one pass; a field that spans lines is not expected in these forms.
+    """
+    lines = pl.Series("line", text.splitlines()).to_frame().with_row_index("row", offset=1)
+    lines = lines.filter(pl.col("line").str.strip_chars() != "")
+    header = lines["line"][0]
+    if "," not in header:
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")):
+            if sep in header:
+                return problem(1, "(file)", None, f"fields are separated by {name}s ('{sep}'); save the file as CSV with commas")
+    counts = lines.with_columns(
+        pl.col("line").str.replace_all(r'"([^"]|"")*"', "").str.count_matches(",").alias("commas"))
+    expected = counts["commas"][0]
+    bad = counts.filter(pl.col("commas") != expected)
+    if bad.height == 0:
+        return None
+    return bad.select(
+        pl.col("row").cast(pl.Int64), pl.lit("(row)").alias("field"), pl.col("line").str.slice(0, 80).alias("value"),
+        pl.format("row has {} fields but the header has {} (truncated, shifted or unquoted comma)",
+                  pl.col("commas") + 1, pl.lit(expected + 1)).alias("reason"))
+
+
+XLSX_SHEET_TAG = re.compile(rb'<sheet\b[^>]*/>')
+
+
+def xlsx_shape_problems(data: bytes) -> pl.DataFrame | None:
+    """Workbooks the office cannot trust as data: several sheets, a hidden sheet, formulas, merged cells.
+
+    Read from the workbook's XML (a byte search, no cell-by-cell loop): the first sheet must be the
+    only one, hold values, not formulas, and keep one header cell per column.
+    """
+    import zipfile
+
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        workbook = book.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        return problem(0, "(file)", None, f"XLSX cannot be read: {exc}")
+    tags = XLSX_SHEET_TAG.findall(workbook)  # a handful of sheet tags, not data rows
+    sheets = [(re.search(rb'name="([^"]*)"', t).group(1).decode("utf-8", "replace"),
+               bool(re.search(rb'state="(hidden|veryHidden)"', t))) for t in tags]
+    hidden = [name for name, state in sheets if state]
+    if hidden:
+        return problem(0, "(sheet)", ", ".join(hidden), f"workbook has a hidden sheet ({', '.join(hidden)}); hidden data is not accepted")
+    if len(sheets) > 1:
+        names = ", ".join(name for name, _ in sheets)
+        return problem(0, "(sheet)", names, f"workbook has {len(sheets)} sheets ({names}); send the data on one sheet")
+    sheet_files = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+    xml = book.read(sheet_files[0]) if sheet_files else b""
+    formula = re.search(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f[ >]', xml)
+    if formula:
+        return problem(int(formula.group(2)), formula.group(1).decode(), None,
+                       "cell holds a formula; paste values only (formulas are not accepted)")
+    merged = re.search(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z0-9]+)"', xml)
+    if merged:
+        cells = f"{merged.group(1).decode()}{merged.group(2).decode()}:{merged.group(3).decode()}"
+        return problem(int(merged.group(2)), merged.group(1).decode(), cells,
+                       f"merged cells {cells}; use one cell per column and per row")
+    return None
+
+
 def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Read every cell as text; typing happens later, per the contract, so nothing is guessed here."""
     if file_format == "csv":
@@ -67,6 +132,9 @@ def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.D
             return None, err
         if not text.strip():
             return None, problem(1, "(file)", None, "file is empty")
+        shape = csv_shape_problems(text)
+        if shape is not None:
+            return None, shape
         try:
             frame = pl.read_csv(
                 text.encode("utf-8"),
@@ -79,6 +147,9 @@ def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.D
             return None, problem(0, "(file)", None, f"CSV cannot be read: {first}")
         return frame, None
     if file_format == "xlsx":
+        shape = xlsx_shape_problems(data)
+        if shape is not None:
+            return None, shape
         try:
             frame = pl.read_excel(io.BytesIO(data), sheet_id=1, engine="calamine", infer_schema_length=0)
         except Exception as exc:  # the reader raises several unrelated types for corrupt workbooks
@@ -133,6 +204,7 @@ def parse_submission(
     file_format: str,
     contract: Contract,
     references: dict[str, set[str]],
+    reporting_date: date | None = None,
 ) -> ParseResult:
     """Parse and validate one file against its contract. references: name -> set of valid codes."""
     frame, err = read_table(data, file_format)
@@ -176,6 +248,23 @@ def parse_submission(
     if frame.height == 0:
         return _rejected(problem(1, "(file)", None, "file has a header but no data rows"), ignored)
 
+    # Declarations that hold for the whole file (unit, number style): one value, or the file is
+    # rejected at the first row that says otherwise.
+    by_name = {c.name: c for c in contract.columns}
+    for name in contract.constant_columns:
+        values = frame.get_column(name).drop_nulls()
+        if values.n_unique() > 1:
+            first = values[0]
+            problems.append(frame.filter(pl.col(name).is_not_null() & (pl.col(name) != first)).head(1).select(
+                pl.col("source_row").alias("row"), pl.lit(by_name[name].header).alias("field"), pl.col(name).alias("value"),
+                pl.lit(f"declared once per file: row 2 says '{first}'").alias("reason")))
+    style = contract.number_style
+    if contract.number_style_column:
+        declared = frame.get_column(contract.number_style_column).drop_nulls()
+        if declared.len():
+            mapping = contract.enums[by_name[contract.number_style_column].enum]
+            style = mapping.get(normalize_header(declared[0]), style)
+
     typed: list[pl.Expr] = []
     for column in contract.columns:
         raw = pl.col(column.name)
@@ -189,21 +278,26 @@ def parse_submission(
             checks.append(
                 (raw.is_not_null() & parsed.is_null(), f"not a valid date in the declared format dd/mm/yyyy")
             )
+            if column.not_after_reporting_date and reporting_date is not None:
+                checks.append((parsed > pl.lit(reporting_date),
+                               f"date is after the reporting date {reporting_date:%d/%m/%Y}"))
             typed.append(parsed.alias(column.name))
         elif column.type == "number":
-            well_formed, parsed = number_columns(raw, contract.number_style, column.parsed_as)
+            well_formed, parsed = number_columns(raw, style, column.parsed_as)
             checks.append(
-                (raw.is_not_null() & ~well_formed, f"not a number in the declared style '{contract.number_style}'")
+                (raw.is_not_null() & ~well_formed, f"not a number in the declared style '{style}'")
             )
+            if column.non_negative:
+                checks.append((well_formed & raw.str.starts_with("-"), "amount cannot be negative"))
             typed.append(raw.alias(column.name))  # the value as written is kept beside the parsed one
             typed.extend(parsed)
         elif column.type == "integer":
-            pattern = integer_pattern(contract.number_style)
+            pattern = integer_pattern(style)
             well_formed = raw.str.contains(pattern)
-            digits = raw.str.replace_all(re.escape(babel.numbers.get_group_symbol(contract.number_style)), "", literal=False)
+            digits = raw.str.replace_all(re.escape(babel.numbers.get_group_symbol(style)), "", literal=False)
             value = digits.cast(pl.Int64, strict=False)
             checks.append(
-                (raw.is_not_null() & ~well_formed, f"not a whole number in the declared style '{contract.number_style}'")
+                (raw.is_not_null() & ~well_formed, f"not a whole number in the declared style '{style}'")
             )
             checks.append((well_formed & (value < 0), "count cannot be negative"))
             typed.append(pl.when(well_formed).then(value).alias(column.name))

@@ -16,7 +16,7 @@ from pipelines.ingest.parsing import problem
 from pipelines.settings import Settings
 
 
-def load_published(settings: Settings) -> LoadSummary:
+def load_published(settings: Settings, log=None) -> LoadSummary:
     folder = settings.sources_dir / "published_figures"
     documents = pl.read_csv(settings.reference_dir / "report_documents.csv", infer_schema=False)
     as_of = dict(zip(documents["document"], documents["as_of"]))
@@ -30,4 +30,4 @@ def load_published(settings: Settings) -> LoadSummary:
                 "reporting_date": date.fromisoformat(as_of[stem]), "ext": ext.lower()}, None
 
     paths = sorted(folder.glob("*.csv"))
-    return load_paths(settings, paths, identify, references, load_contracts(settings.contracts_dir))
+    return load_paths(settings, paths, identify, references, load_contracts(settings.contracts_dir), log=log)

@@ -145,7 +145,7 @@ SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({so
 FROM {source.from_} {where} {group_by}"""
     columns = ", ".join(f'"{name}"' for name in source.metrics)
     return f"""
-SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || metric) AS figure_id,
+SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || coalesce(_metric, metric)) AS figure_id,
        '{source.id}' AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, subject, document, location, quote,
        coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
        value, coalesce(_low, value) AS low, coalesce(_high, value) AS high

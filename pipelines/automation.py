@@ -1,0 +1,59 @@
+"""When the pipeline runs by itself: a daily full load, and a sensor on the inbox.
+
+The sensor never opens the warehouse (a load may hold it): it remembers, in its cursor, the size
+and modification time of every file it has seen, and asks for a run when a file is new or
+changed. The run then loads whatever is not yet registered, so two requests for the same file
+cost nothing but a skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from dagster import DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition, SkipReason, sensor
+
+from pipelines.ingest.loader import discover
+from pipelines.settings import load_settings
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def daily_schedule(job) -> ScheduleDefinition:
+    return ScheduleDefinition(
+        name="daily_full_load",
+        job=job,
+        cron_schedule="0 6 * * *",  # 06:00 in Hà Nội, before the office opens
+        execution_timezone=TIMEZONE,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Full load every morning at 06:00 Asia/Ho_Chi_Minh: new files, marts, rules, report.",
+    )
+
+
+def inbox_state(inbox) -> dict[str, str]:
+    """file path (relative to the inbox) -> size:mtime, for every file the loader would read."""
+    return {str(p.relative_to(inbox)): f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in discover(inbox)}
+
+
+def inbox_sensor(job):
+    @sensor(
+        name="inbox_sensor",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Starts a load when a file appears in, or changes in, the inbox (R57_INBOX_DIR).",
+    )
+    def _sensor(context):
+        inbox = load_settings().inbox_dir
+        seen = json.loads(context.cursor) if context.cursor else {}
+        now = inbox_state(inbox)
+        changed = sorted(name for name, state in now.items() if seen.get(name) != state)
+        if not changed:
+            return SkipReason(f"no new or changed file in {inbox} ({len(now)} files)")
+        context.update_cursor(json.dumps(now, sort_keys=True))
+        key = hashlib.sha256("\n".join(f"{n}={now[n]}" for n in changed).encode()).hexdigest()[:16]
+        preview = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
+        context.log.info(f"{len(changed)} new or changed files: {preview}")
+        return RunRequest(run_key=key, tags={"r57/trigger": "inbox", "r57/files": str(len(changed))})
+
+    return _sensor

@@ -1,0 +1,59 @@
+"""The life of each submission, derived after the rules ran: one row per file received.
+
+received    the file is registered (transient: registration and verdict commit together)
+rejected    it could not be used (quarantined); it never reaches the marts
+superseded  accepted, but a later accepted file for the same agency, domain and date replaced it
+validated_with_errors / validated_with_warnings   in force, and rules found errors / only warnings in it
+accepted    in force, and no rule found anything
+
+Every version stays in audit.submissions and in the archive; this table says which is in force.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+LIFECYCLE_SQL = """
+CREATE OR REPLACE TABLE audit.submission_lifecycle AS
+WITH accepted AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY agency_code, domain, reporting_date ORDER BY received_at DESC, file_name DESC) AS recency,
+        first_value(submission_id) OVER (
+        PARTITION BY agency_code, domain, reporting_date ORDER BY received_at DESC, file_name DESC) AS in_force_id
+    FROM audit.submissions WHERE status = 'accepted'
+),
+finding_documents AS (
+    SELECT severity, unnest(string_split(document, '; ')) AS document FROM audit.dq_findings WHERE document IS NOT NULL
+),
+counts AS (
+    SELECT s.submission_id,
+           count(*) FILTER (WHERE f.severity = 'error') AS error_findings,
+           count(*) FILTER (WHERE f.severity = 'warning') AS warning_findings
+    FROM audit.submissions s
+    JOIN finding_documents f ON f.document IN (s.file_name, regexp_replace(s.file_name, '\\.[A-Za-z]+$', ''))
+    GROUP BY s.submission_id
+)
+SELECT
+    s.submission_id, s.file_name, s.agency_code, s.domain, s.reporting_date, s.version, s.received_at, s.sha256,
+    s.size_bytes, s.archived_path, s.rows_loaded, s.problems_count,
+    CASE
+        WHEN s.status = 'rejected' THEN 'rejected'
+        WHEN a.recency > 1 THEN 'superseded'
+        WHEN coalesce(c.error_findings, 0) > 0 THEN 'validated_with_errors'
+        WHEN coalesce(c.warning_findings, 0) > 0 THEN 'validated_with_warnings'
+        ELSE 'accepted'
+    END AS lifecycle_status,
+    CASE WHEN a.recency > 1 THEN a.in_force_id END AS superseded_by,
+    CASE WHEN a.recency = 1 THEN coalesce(c.error_findings, 0) ELSE 0 END AS error_findings,
+    CASE WHEN a.recency = 1 THEN coalesce(c.warning_findings, 0) ELSE 0 END AS warning_findings,
+    s.message
+FROM audit.submissions s
+LEFT JOIN accepted a USING (submission_id)
+LEFT JOIN counts c USING (submission_id)
+"""
+
+
+def update_lifecycle(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    con.execute(LIFECYCLE_SQL)
+    return dict(con.execute(
+        "SELECT lifecycle_status, count(*) FROM audit.submission_lifecycle GROUP BY 1 ORDER BY 1").fetchall())
