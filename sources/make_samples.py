@@ -68,7 +68,8 @@ SUBJECTS = [
 
 def agencies() -> pl.DataFrame:
     frame = pl.read_csv(ROOT / "reference" / "agencies.csv", infer_schema=False)
-    return frame.filter(pl.col("valid_to").is_null() & (pl.col("agency_kind") != "former_province"))
+    # the 56 agencies that report tasks: not the former provinces, not the block offices (budget only)
+    return frame.filter(pl.col("valid_to").is_null() & ~pl.col("agency_kind").is_in(["former_province", "block_agency"]))
 
 
 def nq71_quota(codes: list[str], central: set[str]) -> dict[str, int]:
@@ -105,7 +106,8 @@ def make_tasks(programme: str, quota: dict[str, int], all_codes: list[str], cent
                     deadline = assigned + timedelta(days=rng.randint(45, 250))
             if status == "DONE_ON_TIME":
                 completion = deadline - timedelta(days=rng.randint(0, 30))
-                completion = max(completion, assigned + timedelta(days=10))
+                # done on time, and no later than the reporting date (a report cannot state a future completion)
+                completion = min(max(completion, assigned + timedelta(days=10)), REPORTING_DATE)
             elif status == "DONE_LATE":
                 completion = min(deadline + timedelta(days=rng.randint(1, 60)), REPORTING_DATE)
             others = [c for c in rng.sample(all_codes, 3) if c != agency][: rng.randint(0, 2)]
@@ -227,7 +229,8 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
-        old.unlink()
+        if "__task_status__" in old.name or "__task_summary__" in old.name:  # the other domains have their own generator
+            old.unlink()
     xlsx_agencies = {"BKHCN": True, "BTC": False, "BCA": False}  # code -> typed date cells
     stamp = REPORTING_DATE.isoformat()
     for agency in codes:

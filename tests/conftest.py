@@ -26,8 +26,11 @@ for name in ("R57_INBOX_DIR", "R57_RULES_DIR"):
 shutil.copy(PROJECT / "dagster.yaml", SESSION_DIR / "dagster_home" / "dagster.yaml")
 
 
+VOLATILE_COLUMNS = {"received_at"}  # when a file arrived differs between two loads of the same files
+
+
 def fingerprint(duckdb_path: Path) -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent hash of every table in the warehouse."""
+    """Row count and an order-independent hash of every table in the warehouse (arrival times left out)."""
     import duckdb
 
     con = duckdb.connect(str(duckdb_path), read_only=True)
@@ -37,9 +40,13 @@ def fingerprint(duckdb_path: Path) -> dict[str, tuple[int, str]]:
             "WHERE table_type = 'BASE TABLE' ORDER BY ALL").fetchall()
         out = {}
         for schema, table in tables:
+            columns = [c for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position", [schema, table]).fetchall() if c not in VOLATILE_COLUMNS]
+            row = "struct_pack(" + ", ".join(f'"{c}" := t."{c}"' for c in columns) + ")"
             out[f"{schema}.{table}"] = tuple(con.execute(
-                f'SELECT count(*), coalesce(md5(string_agg(h, \'\' ORDER BY h)), \'\') '
-                f'FROM (SELECT md5(CAST(t AS VARCHAR)) AS h FROM "{schema}"."{table}" AS t)').fetchall()[0])
+                f"SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h)), '') "
+                f'FROM (SELECT md5(CAST({row} AS VARCHAR)) AS h FROM "{schema}"."{table}" AS t)').fetchall()[0])
         return out
     finally:
         con.close()

@@ -120,14 +120,17 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
 def test_every_sample_file_loaded_and_archived_byte_for_byte(pipeline_runs, warehouse):
     import hashlib
 
+    from pipelines.ingest.loader import discover
+
     rows = warehouse.execute(
         "SELECT file_name, status, sha256, archived_path FROM audit.submissions WHERE domain <> 'published_figures'").fetchall()
-    assert len(rows) == 112 and {r[1] for r in rows} == {"accepted"}
+    assert len(rows) == len(discover(pipeline_runs["settings"].inbox_dir)) == 400
+    assert {r[1] for r in rows} == {"accepted"}
     settings = pipeline_runs["settings"]
     for file_name, _, sha256, archived in rows[:5]:
         data = (settings.warehouse_dir / archived).read_bytes()
         assert hashlib.sha256(data).hexdigest() == sha256
-        assert data == (settings.home / SAMPLES / file_name).read_bytes()
+        assert data == next(settings.inbox_dir.rglob(file_name)).read_bytes()
     assert warehouse.execute("SELECT count(*) FROM marts.fct_task_status").fetchall()[0][0] == 326 + 88
 
 

@@ -11,6 +11,8 @@ select
     a.valid_from,
     a.valid_to,
     a.successor_code,
+    -- the agency that carries this one's figures today: the merged-into province, or itself
+    coalesce(a.successor_code, a.agency_code) as current_agency_code,
     a.valid_to is null as is_current
 from {{ ref('stg_reference__agencies') }} as a
 left join {{ ref('stg_reference__blocks') }} as b using (block_code)
