@@ -32,7 +32,6 @@ TABLES = {
     name="agency_submissions",
     group_name="ingest",
     specs=[AssetSpec(key, description=desc, kinds={"duckdb"}) for key, (_, desc, _) in TABLES.items()],
-    pool="warehouse",
 )
 def agency_submissions(context, warehouse: WarehouseResource):
     """Load new files; files already registered (same name and bytes) are skipped, so a re-run changes nothing."""

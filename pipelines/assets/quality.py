@@ -45,7 +45,6 @@ def check_name(rule: Rule) -> str:
         for r in CATALOGUE.rules.values()
     ],
     kinds={"duckdb"},
-    pool="warehouse",
     description="One row per failed rule instance (expectations/rules/*.yml): both sides, difference, tolerance, evidence.",
 )
 def dq_findings(context, warehouse: WarehouseResource):
@@ -87,7 +86,6 @@ GX_SUITES = load_suites(SETTINGS.suites_dir)
     check_specs=[AssetCheckSpec(f"gx_{s.suite}", asset=GX_RESULTS, description=f"Great Expectations suite {s.suite} on {s.table}")
                  for s in GX_SUITES],
     kinds={"duckdb"},
-    pool="warehouse",
     description="One row per expectation of the Great Expectations suites (expectations/suites/) over the marts.",
 )
 def gx_results(context, warehouse: WarehouseResource):

@@ -15,7 +15,6 @@ from pipelines.warehouse import connect
     group_name="report",
     deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"])],
     kinds={"html"},
-    pool="warehouse",
     description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx: findings by agency, figures side by side.",
 )
 def dq_report(context, warehouse: WarehouseResource):

@@ -22,7 +22,6 @@ if not MANIFEST.exists():
     manifest=MANIFEST,
     project=DBT_PROJECT,
     dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    pool="warehouse",
 )
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # dbt would fail at once on a file another process holds: wait here, saying why, first.
