@@ -4,7 +4,7 @@
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.resources import DBT_PROJECT, WarehouseResource
+from pipelines.resources import DBT_PROJECT, WarehouseResource, export_for_dbt
 from pipelines.warehouse import connect
 
 
@@ -24,6 +24,8 @@ if not MANIFEST.exists():
     dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt reads the warehouse path from its environment (profiles.yml): the resource's path wins.
+    export_for_dbt(warehouse.settings)
     # dbt would fail at once on a file another process holds: wait here, saying why, first.
     with connect(warehouse.settings.duckdb_path, log=context.log.warning):
         pass

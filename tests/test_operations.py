@@ -1,0 +1,120 @@
+"""Daily operations: the schedule and the inbox sensor, a corrected file superseding the old one in
+the marts (and a broken correction leaving it in force), and a load waiting on a held warehouse."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+
+from pipelines.warehouse import WarehouseLocked, connect
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sources" / "samples" / "2025-12-15"
+SUMMARY = "HA_NOI__task_summary__2025-12-15.csv"
+
+
+def test_schedule_and_sensor_are_defined():
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("daily_full_load")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == ("0 6 * * *", "Asia/Ho_Chi_Minh", "full_load")
+    assert defs.resolve_sensor_def("inbox_sensor").job_name == "full_load"
+
+
+def test_sensor_asks_for_a_run_only_when_the_inbox_changes(tmp_path, monkeypatch):
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("R57_INBOX_DIR", str(tmp_path))
+    shutil.copy(SAMPLES / SUMMARY, tmp_path / SUMMARY)
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance)
+        first = sensor(context)
+        assert isinstance(first, RunRequest)
+        context = build_sensor_context(instance=instance, cursor=context.cursor)
+        assert isinstance(sensor(context), SkipReason)
+        (tmp_path / "late").mkdir()
+        shutil.copy(SAMPLES / "HA_NOI__task_status__2025-12-15.csv", tmp_path / "late" / "HA_NOI__task_status__2025-12-15.csv")
+        context = build_sensor_context(instance=instance, cursor=context.cursor)
+        second = sensor(context)
+        assert isinstance(second, RunRequest) and second.run_key != first.run_key
+        assert second.tags["r57/files"] == "1"
+
+
+def _run(job, root: Path, inbox: Path):
+    config = {"home": str(Path(__file__).resolve().parent.parent), "warehouse_dir": str(root / "wh"),
+              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(inbox)}
+    result = job.execute_in_process(run_config={"resources": {"warehouse": {"config": config}}},
+                                    instance=DagsterInstance.ephemeral())
+    assert result.success
+    return duckdb.connect(config["duckdb_path"], read_only=True)
+
+
+def test_a_correction_supersedes_and_a_broken_one_does_not(tmp_path, monkeypatch):
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("R57_DUCKDB_PATH", str(tmp_path / "wh" / "r57.duckdb"))  # restored after the test
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in (SUMMARY, "HA_NOI__task_status__2025-12-15.csv"):
+        shutil.copy(SAMPLES / name, inbox / name)
+    job = defs.resolve_job_def("full_load")
+
+    con = _run(job, tmp_path, inbox)
+    assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(5,)]
+    assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE rule_id = 'TS-DECLARED-VS-ROWS'").fetchall() == [(2,)]
+    con.close()
+
+    # Hà Nội corrects its summary (total 4, of which 1 in progress on time) in a later file
+    original = (SAMPLES / SUMMARY).read_text(encoding="utf-8-sig")
+    header, row = original.strip().splitlines()
+    cells = row.split(",")
+    cells[1], cells[6] = "4", str(int(cells[6]) - 1)
+    (inbox / "v2").mkdir()
+    (inbox / "v2" / SUMMARY).write_text(header + "\n" + ",".join(cells) + "\n", encoding="utf-8")
+    con = _run(job, tmp_path, inbox)
+    assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(4,)]
+    assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE rule_id = 'TS-DECLARED-VS-ROWS'").fetchall() == [(0,)]
+    con.close()
+
+    # a third version that cannot be read is rejected; the second stays in force
+    cells[1] = "bốn"
+    (inbox / "v3").mkdir()
+    (inbox / "v3" / SUMMARY).write_text(header + "\n" + ",".join(cells) + "\n", encoding="utf-8")
+    con = _run(job, tmp_path, inbox)
+    assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(4,)]
+    versions = con.execute("SELECT version, lifecycle_status FROM audit.submission_lifecycle "
+                           "WHERE file_name = ? ORDER BY version", [SUMMARY]).fetchall()
+    assert versions == [(1, "superseded"), (2, "accepted"), (3, "rejected")]
+    # every version stays queryable: the first one's rows are still in raw, under its own submission
+    first = con.execute("SELECT r.total FROM raw.task_summary_rows r JOIN audit.submissions s USING (submission_id) "
+                        "WHERE s.file_name = ? AND s.version = 1", [SUMMARY]).fetchall()
+    assert first == [(5,)]
+    archived = con.execute("SELECT count(DISTINCT archived_path) FROM audit.submissions WHERE file_name = ?", [SUMMARY]).fetchall()
+    assert archived == [(3,)]
+    con.close()
+
+
+def test_a_writer_waits_for_a_reader_then_gives_up_with_a_clear_line(tmp_path):
+    path = tmp_path / "r57.duckdb"
+    duckdb.connect(str(path)).close()
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); print('held', flush=True); time.sleep(4)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(WarehouseLocked, match=r"locked by .*PID \d+.*gave up after 1 s"):
+        with connect(path, wait_seconds=1):
+            pass
+    said = []
+    started = time.monotonic()
+    with connect(path, wait_seconds=30, log=said.append) as con:  # the reader leaves after ~4 s
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert time.monotonic() - started > 1
+    assert len(said) == 1 and "waiting up to 30 s" in said[0]
+    holder.wait()
