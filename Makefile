@@ -50,3 +50,6 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 
 clean:
 	rm -rf $(WAREHOUSE) dbt_project/target dbt_project/logs
+
+bench: install
+	$(BIN)/python bench/bench_ingest.py

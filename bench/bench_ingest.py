@@ -1,0 +1,59 @@
+"""Benchmark: parse and load one national-scale task-status file (default 1,000,000 rows).
+
+Prints the time to generate, parse (polars, per-column checks) and load (one DuckDB transaction),
+rows per second and the peak memory of the process. Run: make bench  (or BENCH_ROWS=200000 make bench)
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest.loader import load_inbox
+from pipelines.settings import load_settings
+
+ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
+
+
+def make_file(path: Path, rows: int) -> None:
+    """One agency's file with `rows` tasks, written by polars (vectorised, like the data it stands for)."""
+    i = pl.int_range(0, rows, eager=True)
+    frame = pl.DataFrame({
+        "Mã nhiệm vụ": "NQ71-" + i.cast(pl.String),
+        "Chương trình": "NQ71", "Cơ quan chủ trì": "HA_NOI", "Cơ quan phối hợp": "BKHCN;BTC",
+        "Nội dung nhiệm vụ": "Triển khai nền tảng số dùng chung của xã " + (i % 3300).cast(pl.String),
+        "Sản phẩm": "Nền tảng số", "Người chịu trách nhiệm": "Phó Chủ tịch UBND xã", "Đơn vị chịu trách nhiệm": "UBND xã",
+        "Thẩm quyền": "Chủ tịch UBND", "Ngày giao": "01/04/2025", "Thời hạn": "31/12/2025",
+        "Trạng thái": "Đang thực hiện đúng hạn", "Ngày hoàn thành": "", "Ghi chú": "",
+    })
+    frame.write_csv(path)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        inbox = root / "inbox"
+        inbox.mkdir()
+        started = time.perf_counter()
+        path = inbox / "HA_NOI__task_status__2025-12-15.csv"
+        make_file(path, ROWS)
+        generated = time.perf_counter() - started
+        settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb", inbox_dir=inbox)
+        started = time.perf_counter()
+        summary = load_inbox(settings, max_bytes=10 * 1024**3)
+        loaded = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert summary.accepted == 1, summary.messages
+        size_mb = path.stat().st_size / 1024**2
+        print(f"rows: {ROWS:,}  file: {size_mb:,.0f} MB  generate: {generated:.1f} s")
+        print(f"parse + validate + archive + load: {loaded:.1f} s  ({ROWS / loaded:,.0f} rows/s)  peak RSS: {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
