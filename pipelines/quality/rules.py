@@ -5,8 +5,9 @@ group, with the file and row it came from) and `rules`. A rule is one of:
 
 - a relation between figures, bound by metric within each group (`bind: group`, for agency
   submissions) or by explicit figure id (`bind: id`, for figures quoted from reports):
-  sum (total = sum of parts), equal (actual = expected, or several `pairs`), difference,
-  ratio, growth, complement, part_le_whole, percent_bounds;
+  sum (total = sum of parts), equal (actual = expected, several `pairs`, or a list of `figures`
+  stating one value), difference, ratio, growth, complement, part_le_whole, percent_bounds,
+  consistent (every figure of a group agrees: the same scope stated more than once);
 - a row check (`kind: row_check`): a SQL predicate over a table; each matching row is a finding.
 
 The catalogue is validated here (roles present, ids unique, severities known) so that a typo in
