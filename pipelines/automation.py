@@ -10,13 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 
-from dagster import DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition, SkipReason, sensor
+from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleDefinition,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
-from pipelines.ingest.loader import discover
+from pipelines.assets.rounds import REPORTING_DATES
+from pipelines.ingest.loader import FILE_NAME, discover
 from pipelines.settings import load_settings
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
 
 
 def daily_schedule(job) -> ScheduleDefinition:
@@ -50,10 +68,17 @@ def inbox_sensor(job):
         changed = sorted(name for name, state in now.items() if seen.get(name) != state)
         if not changed:
             return SkipReason(f"no new or changed file in {inbox} ({len(now)} files)")
-        context.update_cursor(json.dumps(now, sort_keys=True))
         key = hashlib.sha256("\n".join(f"{n}={now[n]}" for n in changed).encode()).hexdigest()[:16]
         preview = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
         context.log.info(f"{len(changed)} new or changed files: {preview}")
-        return RunRequest(run_key=key, tags={"r57/trigger": "inbox", "r57/files": str(len(changed))})
+        # every reporting date named by a file becomes a partition of the round reports
+        dates = {m["date"] for name in changed if (m := FILE_NAME.match(name.rsplit("/", 1)[-1])) and _is_date(m["date"])}
+        known = set(context.instance.get_dynamic_partitions(REPORTING_DATES.name))
+        new_dates = sorted(dates - known)
+        return SensorResult(
+            run_requests=[RunRequest(run_key=key, tags={"r57/trigger": "inbox", "r57/files": str(len(changed))})],
+            dynamic_partitions_requests=[REPORTING_DATES.build_add_request(new_dates)] if new_dates else [],
+            cursor=json.dumps(now, sort_keys=True),
+        )
 
     return _sensor

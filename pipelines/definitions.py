@@ -7,19 +7,20 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from pipelines.assets.ingest import agency_submissions
 from pipelines.assets.quality import dq_findings, gx_results
 from pipelines.assets.report import dq_report
+from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
 from pipelines.assets.transform import warehouse_models
 from pipelines.automation import daily_schedule, inbox_sensor
 from pipelines.resources import SETTINGS, WarehouseResource, dbt_resource
 
 full_load = define_asset_job(
     "full_load",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.assets(ROUND_REPORT),
     description="Ingest every new file in the inbox, rebuild the marts, evaluate the rules, write the report.",
 )
 
 defs = Definitions(
-    assets=[agency_submissions, warehouse_models, dq_findings, gx_results, dq_report],
-    jobs=[full_load],
+    assets=[agency_submissions, warehouse_models, dq_findings, gx_results, dq_report, round_report],
+    jobs=[full_load, round_reports],
     schedules=[daily_schedule(full_load)],
     sensors=[inbox_sensor(full_load)],
     resources={"warehouse": WarehouseResource.from_settings(SETTINGS), "dbt": dbt_resource()},

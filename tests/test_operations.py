@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+from dagster import DagsterInstance, SkipReason, build_sensor_context
 
 from pipelines.warehouse import WarehouseLocked, connect
 
@@ -34,17 +34,37 @@ def test_sensor_asks_for_a_run_only_when_the_inbox_changes(tmp_path, monkeypatch
     shutil.copy(SAMPLES / SUMMARY, tmp_path / SUMMARY)
     sensor = defs.resolve_sensor_def("inbox_sensor")
     with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance)
-        first = sensor(context)
-        assert isinstance(first, RunRequest)
-        context = build_sensor_context(instance=instance, cursor=context.cursor)
-        assert isinstance(sensor(context), SkipReason)
+        first = sensor(build_sensor_context(instance=instance))
+        [request] = first.run_requests
+        assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["2025-12-15"]]
+        assert isinstance(sensor(build_sensor_context(instance=instance, cursor=first.cursor)), SkipReason)
         (tmp_path / "late").mkdir()
         shutil.copy(SAMPLES / "HA_NOI__task_status__2025-12-15.csv", tmp_path / "late" / "HA_NOI__task_status__2025-12-15.csv")
-        context = build_sensor_context(instance=instance, cursor=context.cursor)
-        second = sensor(context)
-        assert isinstance(second, RunRequest) and second.run_key != first.run_key
-        assert second.tags["r57/files"] == "1"
+        shutil.copy(SAMPLES.parent / "2025-09-30" / "HA_NOI__budget__2025-09-30.csv", tmp_path / "late" / "HA_NOI__budget__2025-09-30.csv")
+        instance.add_dynamic_partitions("reporting_date", ["2025-12-15"])
+        second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
+        [again] = second.run_requests
+        assert again.run_key != request.run_key and again.tags["r57/files"] == "2"
+        assert [r.partition_keys for r in second.dynamic_partitions_requests] == [["2025-09-30"]]
+
+
+def test_a_past_round_report_can_be_rerun(pipeline_runs):
+    """The round of 15/12/2025, re-run from its partition: only findings citing that round's files."""
+    import polars as pl
+
+    from pipelines.definitions import defs
+
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("reporting_date", ["2025-12-15"])
+        result = defs.resolve_job_def("round_reports").execute_in_process(instance=instance, partition_key="2025-12-15")
+    assert result.success
+    folder = pipeline_runs["settings"].reports_dir / "rounds" / "2025-12-15"
+    rules = pl.read_csv(folder / "dq_findings.csv")["rule_id"].to_list()
+    assert sorted(set(rules)) == ["DB-STAGE-REGRESSION", "IP-GRANTED-LE-PROCESSED", "IP-YOY-GROWTH", "IP-YTD-SUM",
+                                  "TS-COMPLETED-BEFORE-ASSIGNED", "TS-COMPLETED-SUM", "TS-DECLARED-VS-ROWS",
+                                  "TS-ON-TIME-PAST-DEADLINE", "TS-SIX-CLEAR", "TS-TOTAL-SUM"]
+    assert len(rules) == 11 + 4  # the planted task faults, one database regression, three IP faults
+    assert "reporting round 15/12/2025" in (folder / "dq_report.html").read_text(encoding="utf-8")
 
 
 def _run(job, root: Path, inbox: Path):

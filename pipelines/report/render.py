@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -30,7 +30,17 @@ class ReportPaths:
     xlsx: Path
 
 
-def _findings(con) -> pl.DataFrame:
+# A round's findings: those citing a file of that reporting date (or a report stated at that date).
+ROUND_FILTER = """
+    WHERE $day IS NULL OR EXISTS (
+        SELECT 1 FROM audit.submissions s
+        WHERE s.reporting_date = $day
+          AND (list_contains(string_split(f.document, '; '), s.file_name)
+               OR list_contains(string_split(f.document, '; '), regexp_replace(s.file_name, '\\.csv$', ''))))
+"""
+
+
+def _findings(con, day: date | None) -> pl.DataFrame:
     return con.sql("""
         SELECT f.*, coalesce(a.name_vi, '') AS agency_name_vi,
                -- findings on report figures (no agency) are grouped by the report(s) they quote
@@ -42,23 +52,28 @@ def _findings(con) -> pl.DataFrame:
                ) AS evidence_quotes
         FROM audit.dq_findings f
         LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
+    """ + ROUND_FILTER + """
         ORDER BY f.agency_code NULLS LAST, f.document, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
-    """).pl()
+    """, params={"day": day}).pl()
 
 
-def write_report(settings: Settings, gx_results: list[dict] | None = None) -> ReportPaths:
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+def write_report(settings: Settings, gx_results: list[dict] | None = None, day: date | None = None) -> ReportPaths:
+    """The whole warehouse's report, or with `day` one reporting round's, under reports/rounds/<day>/."""
+    folder = settings.reports_dir if day is None else settings.reports_dir / "rounds" / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
     with connect(settings.duckdb_path, read_only=True) as con:
-        findings = _findings(con)
+        findings = _findings(con, day)
         submissions = con.sql("""
             SELECT file_name, agency_code, domain, reporting_date, status, rows_loaded, problems_count, message
-            FROM audit.submissions ORDER BY status DESC, file_name""").pl()
+            FROM audit.submissions WHERE $day IS NULL OR reporting_date = $day
+            ORDER BY status DESC, file_name""", params={"day": day}).pl()
         quarantine = con.sql("""
-            SELECT file_name, source_row, field, value, reason FROM audit.quarantine
-            ORDER BY file_name, source_row, field""").pl()
+            SELECT q.file_name, q.source_row, q.field, q.value, q.reason
+            FROM audit.quarantine q JOIN audit.submissions s USING (submission_id)
+            WHERE $day IS NULL OR s.reporting_date = $day
+            ORDER BY q.file_name, q.source_row, q.field""", params={"day": day}).pl()
 
-    paths = ReportPaths(settings.reports_dir / "dq_report.html", settings.reports_dir / "dq_findings.csv",
-                        settings.reports_dir / "dq_findings.xlsx")
+    paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
     export = neutralise(findings.select(EXPORT_COLUMNS))
     export.write_csv(paths.csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     export.write_excel(paths.xlsx, worksheet="findings", autofit=True, freeze_panes=(1, 0))
@@ -74,6 +89,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None) -> Re
     env = Environment(loader=PackageLoader("pipelines.report", "templates"), autoescape=select_autoescape(["html"]))
     html = env.get_template("dq_report.html.j2").render(
         generated_at=datetime.now().strftime("%d/%m/%Y %H:%M"),
+        round_date=day.strftime("%d/%m/%Y") if day else None,
         groups=groups,
         totals={"findings": findings.height,
                 "errors": findings.filter(pl.col("severity") == "error").height,
