@@ -914,7 +914,7 @@ def readme_section(facts: dict, counts: dict) -> str:
         f"- **Database readiness** ({counts['database_status']} files): `sources/reference/databases.csv` (105 NQ71 +",
         "  12 KH02); each owner sends `<AG>__database_status__2025-09-30.csv` and `..._2025-12-15.csv`, one row",
         "  per database it owns; DB-KH02-012 is reported by TUYEN_QUANG (successor of its registry owner).",
-        f"  NQ71 stages as stated in the 2025-12-15 files (104 rows, D1): Đã có nền tảng, CSDL tập trung",
+        "  NQ71 stages as stated in the 2025-12-15 files (104 rows, D1): Đã có nền tảng, CSDL tập trung",
         f"  {end_counts['PLATFORM_READY']}, Đã kết nối, chia sẻ {end_counts['CONNECTED']} (together"
         f" {end_counts['PLATFORM_READY'] + end_counts['CONNECTED']}), Đang triển khai {end_counts['IN_PROGRESS']},"
         f" Chưa triển khai {end_counts['NOT_STARTED']} (the registry's truth: 31 / 36 / 38 as GOV_2025 states;",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
 
 SAMPLES = "sources/samples/2025-12-15"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from pipelines.ingest.contracts import load_contracts
-from pipelines.ingest.loader import LoadSummary, load_inbox
+from pipelines.ingest.loader import load_inbox
 from pipelines.ingest.published import load_published
 from pipelines.resources import SETTINGS, WarehouseResource
 from pipelines.warehouse import connect
@@ -38,11 +38,7 @@ def agency_submissions(context, warehouse: WarehouseResource):
     settings = warehouse.settings
     summary = load_inbox(settings, log=context.log.warning)
     published = load_published(settings, log=context.log.warning)
-    both = LoadSummary(
-        seen=summary.seen + published.seen, new=summary.new + published.new,
-        accepted=summary.accepted + published.accepted, rejected=summary.rejected + published.rejected,
-        rows_loaded={**summary.rows_loaded, **published.rows_loaded}, messages=summary.messages + published.messages,
-    )
+    both = summary + published
     for message in both.messages:
         context.log.warning(f"rejected {message}")
     context.log.info(

@@ -36,6 +36,12 @@ class LoadSummary:
     rows_loaded: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)  # one line per rejected file
 
+    def __add__(self, other: "LoadSummary") -> "LoadSummary":
+        return LoadSummary(
+            seen=self.seen + other.seen, new=self.new + other.new, accepted=self.accepted + other.accepted,
+            rejected=self.rejected + other.rejected, rows_loaded={**self.rows_loaded, **other.rows_loaded},
+            messages=self.messages + other.messages)
+
 
 # Files a person or a tool leaves beside the data; anything else is registered, even if only to be rejected.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"}

@@ -276,7 +276,7 @@ def parse_submission(
             if file_format == "xlsx":
                 parsed = parsed.fill_null(raw.str.strptime(pl.Datetime, XLSX_DATE_CELL, strict=False).dt.date())
             checks.append(
-                (raw.is_not_null() & parsed.is_null(), f"not a valid date in the declared format dd/mm/yyyy")
+                (raw.is_not_null() & parsed.is_null(), "not a valid date in the declared format dd/mm/yyyy")
             )
             if column.not_after_reporting_date and reporting_date is not None:
                 checks.append((parsed > pl.lit(reporting_date),

@@ -231,7 +231,7 @@ LEFT JOIN audit.dq_figures f ON f.group_key = i.group_key AND f.metric = r.ref;
 """
 
 # One row per (rule, instance, role): the role's figures reduced to an interval.
-ROLE_SQL = f"""
+ROLE_SQL = """
 CREATE OR REPLACE TEMP TABLE _role_values AS
 SELECT b.rule_id, b.instance_key, b.role,
        sum(coalesce(f.value, 0)) AS v, sum(coalesce(f.low, 0)) AS lo, sum(coalesce(f.high, 0)) AS hi,
@@ -334,7 +334,7 @@ FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
 GROUP BY ALL;
 """
 
-RELATION_FINDINGS_SQL = f"""
+RELATION_FINDINGS_SQL = """
 SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label, r.severity, r.category, r.kind,
        v.agency_code, v.subject, v.metric, v.unit,
        r57_interval(e_lo, e_hi) AS expected_value,

@@ -20,7 +20,6 @@ EXPORT_COLUMNS = [
     "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
     "evidence_quotes", "rule_file", "finding_id",
 ]
-SEVERITY_ORDER = {"error": 0, "warning": 1}
 
 
 @dataclass
