@@ -119,3 +119,27 @@ def test_blank_lines_are_skipped_and_rows_keep_their_numbers():
     bad = ROW.replace("NQ71-001", "NQ71-002").replace("30/11/2025", "31/11/2025")
     result = parse(HEADER + "\n" + ROW + "\n,,,,,,,,,,,,,\n" + bad + "\n\n")
     assert problems(result) == [(4, "Thời hạn", "not a valid date in the declared format dd/mm/yyyy")]
+
+
+def test_a_number_too_large_for_the_warehouse_is_a_problem_not_a_crash():
+    header = "Chương trình,Tổng số,Thường xuyên,Hoàn thành,Hoàn thành đúng hạn,Hoàn thành quá hạn,Đang thực hiện đúng hạn,Đang thực hiện quá hạn"
+    result = parse(header + "\nNQ71,99999999999999999999,0,2,1,1,3,0\n", "task_summary")
+    assert problems(result) == [(2, "Tổng số", "number too large for a count")]
+
+
+def test_duplicates_are_compared_on_typed_values():
+    header = "Chương trình,Tổng số,Thường xuyên,Hoàn thành,Hoàn thành đúng hạn,Hoàn thành quá hạn,Đang thực hiện đúng hạn,Đang thực hiện quá hạn"
+    result = parse(header + "\nNQ71,4,0,2,1,1,2,0\nNQ71 ,4,0,2,1,1,2,0\n", "task_summary")
+    assert [(r, f) for r, f, reason in problems(result) if "duplicate" in reason] == [(2, "Chương trình"), (3, "Chương trình")]
+
+
+def test_xlsx_rows_keep_their_sheet_numbers_after_a_blank_row():
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, HEADER.split(","))
+    sheet.write_row(1, 0, ROW.split(","))
+    sheet.write_row(3, 0, ROW.replace("NQ71-001", "NQ71-002").replace("30/11/2025", "31/11/2025").split(","))
+    workbook.close()
+    result = parse(buffer.getvalue(), fmt="xlsx")
+    assert problems(result) == [(4, "Thời hạn", "not a valid date in the declared format dd/mm/yyyy")]

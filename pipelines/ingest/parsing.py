@@ -151,7 +151,9 @@ def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.D
         if shape is not None:
             return None, shape
         try:
-            frame = pl.read_excel(io.BytesIO(data), sheet_id=1, engine="calamine", infer_schema_length=0)
+            # blank rows are kept here (and skipped later), so row numbers stay those the sheet shows
+            frame = pl.read_excel(io.BytesIO(data), sheet_id=1, engine="calamine", infer_schema_length=0,
+                                  drop_empty_rows=False)
         except Exception as exc:  # the reader raises several unrelated types for corrupt workbooks
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return None, problem(0, "(file)", None, f"XLSX cannot be read: {first}")
@@ -183,7 +185,7 @@ def number_columns(raw: pl.Expr, style: str, parsed_as: str) -> tuple[pl.Expr, l
     plain = text.str.replace_all(group, "").str.replace(decimal, ".", literal=True)
     integer_part = plain.str.split(".").list.first().str.replace(r"^[+-]", "")
     return well_formed, [
-        pl.when(well_formed).then(plain).cast(pl.Decimal(38, 9)).alias(parsed_as),
+        pl.when(well_formed).then(plain).cast(pl.Decimal(38, 9), strict=False).alias(parsed_as),
         pl.when(well_formed).then(
             pl.when(plain.str.contains(r"\.")).then(plain.str.split(".").list.last().str.len_chars()).otherwise(0)
         ).cast(pl.Int32).alias(f"{parsed_as}_decimals"),
@@ -252,12 +254,12 @@ def parse_submission(
     # rejected at the first row that says otherwise.
     by_name = {c.name: c for c in contract.columns}
     for name in contract.constant_columns:
-        values = frame.get_column(name).drop_nulls()
-        if values.n_unique() > 1:
-            first = values[0]
-            problems.append(frame.filter(pl.col(name).is_not_null() & (pl.col(name) != first)).head(1).select(
+        declared = frame.filter(pl.col(name).is_not_null())
+        if declared.get_column(name).n_unique() > 1:
+            first_row, first = declared.row(0, named=True)["source_row"], declared.get_column(name)[0]
+            problems.append(declared.filter(pl.col(name) != first).head(1).select(
                 pl.col("source_row").alias("row"), pl.lit(by_name[name].header).alias("field"), pl.col(name).alias("value"),
-                pl.lit(f"declared once per file: row 2 says '{first}'").alias("reason")))
+                pl.lit(f"declared once per file: row {first_row} says '{first}'").alias("reason")))
     style = contract.number_style
     if contract.number_style_column:
         declared = frame.get_column(contract.number_style_column).drop_nulls()
@@ -287,6 +289,7 @@ def parse_submission(
             checks.append(
                 (raw.is_not_null() & ~well_formed, f"not a number in the declared style '{style}'")
             )
+            checks.append((well_formed & parsed[0].is_null(), "number too large for the warehouse (29 digits before the decimal mark at most)"))
             if column.non_negative:
                 checks.append((well_formed & raw.str.starts_with("-"), "amount cannot be negative"))
             typed.append(raw.alias(column.name))  # the value as written is kept beside the parsed one
@@ -299,6 +302,7 @@ def parse_submission(
             checks.append(
                 (raw.is_not_null() & ~well_formed, f"not a whole number in the declared style '{style}'")
             )
+            checks.append((well_formed & value.is_null(), "number too large for a count"))
             checks.append((well_formed & (value < 0), "count cannot be negative"))
             typed.append(pl.when(well_formed).then(value).alias(column.name))
         elif column.type == "enum":
@@ -327,14 +331,17 @@ def parse_submission(
             )
 
     if contract.key:
-        dup = frame.filter(pl.struct(list(contract.key)).is_duplicated() & pl.all_horizontal(
-            [pl.col(k).is_not_null() for k in contract.key]))
+        # Compared on typed values ("Tháng" = "tháng"); an empty optional part ("all groups") counts as a value.
+        required_keys = [c.name for c in contract.columns if c.name in contract.key and c.required]
+        typed_keys = frame.select("source_row", *[e for e in typed if e.meta.output_name() in contract.key])
+        dup = typed_keys.filter(pl.struct(list(contract.key)).is_duplicated()
+                                & pl.all_horizontal([pl.col(k).is_not_null() for k in required_keys]))
         key_headers = "+".join(c.header for c in contract.columns if c.name in contract.key)
         problems.append(
             dup.select(
                 pl.col("source_row").alias("row"),
                 pl.lit(key_headers).alias("field"),
-                pl.concat_str([pl.col(k) for k in contract.key], separator="|").alias("value"),
+                pl.concat_str([pl.col(k).cast(pl.String) for k in contract.key], separator="|", ignore_nulls=True).alias("value"),
                 pl.lit("duplicate key: the same value appears on more than one row").alias("reason"),
             )
         )

@@ -316,7 +316,8 @@ WHERE r.kind = '{kind}' AND (i.complete OR r.missing = 'zero')
     return f"""
 CREATE OR REPLACE TEMP TABLE _verdicts AS
 SELECT *, CASE {fails} ELSE {DEFAULT_FAILS} END AS fails,
-       CAST({TOLERANCE} AS {NUM}) AS tol
+       -- percent_bounds compares with a range, not a rounded figure: no tolerance to state
+       CAST(CASE WHEN kind = 'percent_bounds' THEN NULL ELSE {TOLERANCE} END AS {NUM}) AS tol
 FROM ({' UNION ALL '.join(parts)});
 """
 

@@ -15,12 +15,9 @@ import duckdb
 
 LIFECYCLE_SQL = """
 CREATE OR REPLACE TABLE audit.submission_lifecycle AS
-WITH accepted AS (
-    SELECT *, row_number() OVER (
-        PARTITION BY agency_code, domain, reporting_date ORDER BY received_at DESC, file_name DESC) AS recency,
-        first_value(submission_id) OVER (
-        PARTITION BY agency_code, domain, reporting_date ORDER BY received_at DESC, file_name DESC) AS in_force_id
-    FROM audit.submissions WHERE status = 'accepted'
+WITH in_force AS (
+    -- which file is in force is decided once, by dbt (intermediate.int_submissions__current)
+    SELECT submission_id, agency_code, domain, reporting_date, file_name FROM intermediate.int_submissions__current
 ),
 finding_documents AS (
     SELECT severity, unnest(string_split(document, '; ')) AS document FROM audit.dq_findings WHERE document IS NOT NULL
@@ -38,17 +35,21 @@ SELECT
     s.size_bytes, s.archived_path, s.rows_loaded, s.problems_count,
     CASE
         WHEN s.status = 'rejected' THEN 'rejected'
-        WHEN a.recency > 1 THEN 'superseded'
+        WHEN f.submission_id IS NULL THEN 'superseded'
         WHEN coalesce(c.error_findings, 0) > 0 THEN 'validated_with_errors'
         WHEN coalesce(c.warning_findings, 0) > 0 THEN 'validated_with_warnings'
         ELSE 'accepted'
     END AS lifecycle_status,
-    CASE WHEN a.recency > 1 THEN a.in_force_id END AS superseded_by,
-    CASE WHEN a.recency = 1 THEN coalesce(c.error_findings, 0) ELSE 0 END AS error_findings,
-    CASE WHEN a.recency = 1 THEN coalesce(c.warning_findings, 0) ELSE 0 END AS warning_findings,
+    CASE WHEN s.status = 'accepted' AND f.submission_id IS NULL THEN later.submission_id END AS superseded_by,
+    CASE WHEN f.submission_id IS NOT NULL THEN coalesce(c.error_findings, 0) ELSE 0 END AS error_findings,
+    CASE WHEN f.submission_id IS NOT NULL THEN coalesce(c.warning_findings, 0) ELSE 0 END AS warning_findings,
     s.message
 FROM audit.submissions s
-LEFT JOIN accepted a USING (submission_id)
+LEFT JOIN in_force f USING (submission_id)
+LEFT JOIN in_force later
+    ON later.domain = s.domain AND later.reporting_date = s.reporting_date
+   AND later.agency_code IS NOT DISTINCT FROM s.agency_code
+   AND (s.agency_code IS NOT NULL OR later.file_name = s.file_name)
 LEFT JOIN counts c USING (submission_id)
 """
 

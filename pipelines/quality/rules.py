@@ -79,9 +79,6 @@ class Rule:
     bind: str = "group"
     missing: str = "skip"  # group binding: 'zero' treats an absent figure as 0, 'skip' drops the instance
 
-    def roles(self) -> dict[str, Any]:
-        return {k: v for k, v in self.spec.items() if k in RELATION_ROLES.get(self.kind, (set(), set()))[0]
-                | RELATION_ROLES.get(self.kind, (set(), set()))[1]}
 
 
 @dataclass

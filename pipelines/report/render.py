@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -35,7 +35,7 @@ ROUND_FILTER = """
         SELECT 1 FROM audit.submissions s
         WHERE s.reporting_date = $day
           AND (list_contains(string_split(f.document, '; '), s.file_name)
-               OR list_contains(string_split(f.document, '; '), regexp_replace(s.file_name, '\\.csv$', ''))))
+               OR list_contains(string_split(f.document, '; '), regexp_replace(s.file_name, '\\.[A-Za-z]+$', ''))))
 """
 
 
@@ -87,7 +87,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
                        "warnings": sum(r["severity"] == "warning" for r in rows)})
     env = Environment(loader=PackageLoader("pipelines.report", "templates"), autoescape=select_autoescape(["html"]))
     html = env.get_template("dq_report.html.j2").render(
-        generated_at=datetime.now().strftime("%d/%m/%Y %H:%M"),
+        generated_at=datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M"),
         round_date=day.strftime("%d/%m/%Y") if day else None,
         groups=groups,
         totals={"findings": findings.height,

@@ -13,11 +13,12 @@ reported as (
 select
     e.programme_code,
     e.reporting_date,
-    count(*) as registry_count,
-    count(*) filter (where r.stage_code = 'NOT_STARTED') as not_started,
-    count(*) filter (where r.stage_code = 'IN_PROGRESS') as in_progress,
-    count(*) filter (where r.stage_code = 'PLATFORM_READY') as platform_ready,
-    count(*) filter (where r.stage_code = 'CONNECTED') as connected,
+    count(distinct e.database_code) as registry_count,
+    -- a database reported twice (by two agencies) counts once per stage, so a double report shows
+    count(distinct e.database_code) filter (where r.stage_code = 'NOT_STARTED') as not_started,
+    count(distinct e.database_code) filter (where r.stage_code = 'IN_PROGRESS') as in_progress,
+    count(distinct e.database_code) filter (where r.stage_code = 'PLATFORM_READY') as platform_ready,
+    count(distinct e.database_code) filter (where r.stage_code = 'CONNECTED') as connected,
     string_agg(e.database_code, ', ' order by e.database_code) filter (where r.database_code is null) as not_reported
 from expected as e
 left join reported as r using (database_code, reporting_date)

@@ -17,6 +17,9 @@ with figures as (
         coalesce(q.bound, 'none') as bound,
         q.qualifier is null and f.qualifier is not null as qualifier_unknown
     from {{ ref('stg_published_figures') }} as f
+    -- only the figures file in force (a corrected file replaces the earlier one)
+    join {{ ref('int_submissions__current') }} as s
+        on s.submission_id = f.submission_id and s.domain = 'published_figures'
     left join {{ ref('stg_reference__units') }} as u on u.unit_text = f.unit_text
     left join {{ ref('stg_reference__figure_qualifiers') }} as q on q.qualifier = f.qualifier
 ),
