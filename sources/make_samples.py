@@ -104,6 +104,9 @@ def make_tasks(programme: str, quota: dict[str, int], all_codes: list[str], cent
                     deadline = REPORTING_DATE + timedelta(days=rng.randint(16, 380))
                 else:
                     deadline = assigned + timedelta(days=rng.randint(45, 250))
+                    if status in ("DONE_LATE", "IN_PROGRESS_OVERDUE"):
+                        # late or overdue at the reporting date: the deadline has passed by then
+                        deadline = min(deadline, REPORTING_DATE - timedelta(days=1))
             if status == "DONE_ON_TIME":
                 completion = deadline - timedelta(days=rng.randint(0, 30))
                 # done on time, and no later than the reporting date (a report cannot state a future completion)

@@ -54,7 +54,8 @@ def dq_findings(context, warehouse: WarehouseResource):
         lifecycle = update_lifecycle(con)
         samples = {
             rule_id: [m for (m,) in con.execute(
-                "SELECT message FROM audit.dq_findings WHERE rule_id = ? ORDER BY agency_code, subject LIMIT 5",
+                "SELECT message FROM audit.dq_findings WHERE rule_id = ? "
+                "ORDER BY echo_of_file IS NOT NULL, agency_code, subject LIMIT 5",
                 [rule_id]).fetchall()]
             for rule_id in summary.by_rule
         }
@@ -66,12 +67,15 @@ def dq_findings(context, warehouse: WarehouseResource):
         "submissions_by_status": MetadataValue.json(lifecycle),
     })
     for rule in CATALOGUE.rules.values():
-        count = summary.by_rule.get(rule.id, 0)
+        # an echo of a rejected file is that file's fault, shown with it: it does not turn the rule red
+        echoes = summary.echoes_by_rule.get(rule.id, 0)
+        count = summary.by_rule.get(rule.id, 0) - echoes
         yield AssetCheckResult(
             check_name=check_name(rule),
             passed=count == 0,
             severity=AssetCheckSeverity.ERROR if rule.severity == "error" else AssetCheckSeverity.WARN,
-            metadata={"findings": count, "examples": MetadataValue.md("\n".join(f"- {m}" for m in samples.get(rule.id, [])) or "none")},
+            metadata={"findings": count, "echoes_of_rejected_files": echoes,
+                      "examples": MetadataValue.md("\n".join(f"- {m}" for m in samples.get(rule.id, [])) or "none")},
         )
 
 

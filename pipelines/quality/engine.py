@@ -17,7 +17,7 @@ in one transaction on every evaluation, so a re-run gives the same rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -37,6 +37,7 @@ CREATE OR REPLACE TABLE audit.dq_figures (
     group_key   VARCHAR NOT NULL,
     metric      VARCHAR NOT NULL,
     agency_code VARCHAR,
+    as_of       DATE,
     subject     VARCHAR,
     document    VARCHAR,
     location    VARCHAR,
@@ -75,7 +76,12 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     document          VARCHAR,
     location          VARCHAR,
     evidence          JSON,
-    rule_file         VARCHAR NOT NULL
+    rule_file         VARCHAR NOT NULL,
+    as_of             DATE,
+    -- set when the finding exists only because a file was rejected (its figures are missing, not wrong)
+    echo_of_submission_id VARCHAR,
+    echo_of_file      VARCHAR,
+    echo_reason       VARCHAR
 );
 CREATE OR REPLACE TABLE audit.dq_rules (
     rule_id     VARCHAR PRIMARY KEY,
@@ -96,7 +102,7 @@ FINDING_COLUMNS = [
     "finding_id", "rule_id", "rule_label", "severity", "category", "rule_kind", "agency_code", "subject",
     "metric", "unit", "expected_value", "actual_value", "difference", "tolerance", "expected_number", "actual_number",
     "difference_number", "tolerance_number", "message", "why_warning", "document", "location", "evidence",
-    "rule_file",
+    "rule_file", "as_of",
 ]
 
 # Numbers in messages: no trailing zeros, open bounds shown as such.
@@ -125,6 +131,7 @@ class EvaluationSummary:
     by_rule: dict[str, int]
     errors: int
     warnings: int
+    echoes_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def _figure_source_sql(source: FigureSource) -> str:
@@ -133,7 +140,8 @@ def _figure_source_sql(source: FigureSource) -> str:
     where = f"WHERE {source.where}" if source.where else ""
     group_by = f"GROUP BY {', '.join(source.group_by)}" if source.group_by else ""
     inner = f"""
-SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({source.subject}) AS subject,
+SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({source.as_of or 'NULL'}) AS as_of,
+       ({source.subject}) AS subject,
        ({source.document}) AS document, ({source.location}) AS location, ({source.quote or 'NULL'}) AS quote,
        {'(' + source.value_text + ')' if source.value_text else 'NULL'} AS _value_text,
        {'(' + source.unit + ')' if source.unit else 'NULL'} AS unit,
@@ -146,7 +154,8 @@ FROM {source.from_} {where} {group_by}"""
     columns = ", ".join(f'"{name}"' for name in source.metrics)
     return f"""
 SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || coalesce(_metric, metric)) AS figure_id,
-       '{source.id}' AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, subject, document, location, quote,
+       '{source.id}' AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, CAST(as_of AS DATE),
+       subject, document, location, quote,
        coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
        value, coalesce(_low, value) AS low, coalesce(_high, value) AS high
 FROM (UNPIVOT ({inner}) ON {columns} INTO NAME metric VALUE value)"""
@@ -202,6 +211,11 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
          for r in relation_rules for part, role, ref in _roles(r)],
         schema={"rule_id": pl.String, "bind": pl.String, "part_no": pl.Int64, "role": pl.String, "ref": pl.String},
     )
+    echo_frame = pl.DataFrame([{"rule_id": r.id, "domain": d} for r in catalogue.rules.values() for d in r.echo_of],
+                              schema={"rule_id": pl.String, "domain": pl.String})
+    con.register("_echo_in", echo_frame.to_arrow())
+    con.execute("CREATE OR REPLACE TEMP TABLE _rule_echo AS SELECT * FROM _echo_in")
+    con.unregister("_echo_in")
     con.register("_rules_in", rules_frame.to_arrow())
     con.register("_roles_in", roles_frame.to_arrow())
     con.execute(f"""
@@ -241,6 +255,7 @@ SELECT b.rule_id, b.instance_key, b.role,
        count(f.figure_id) AS present, count(*) AS bound,
        list(b.ref ORDER BY b.ref) FILTER (WHERE f.figure_id IS NULL) AS absent,
        any_value(f.metric) AS metric, any_value(f.subject) AS subject, max(f.agency_code) AS agency_code,
+       max(f.as_of) AS as_of,
        any_value(f.unit) AS unit
 FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
 GROUP BY ALL;
@@ -262,6 +277,7 @@ SELECT rv.rule_id, rv.instance_key,
        coalesce(max(rv.metric) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.metric)) AS metric,
        coalesce(max(rv.subject) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.subject)) AS subject,
        max(rv.agency_code) AS agency_code,
+       max(rv.as_of) AS as_of,
        coalesce(max(rv.unit) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure', 'figures')), max(rv.unit)) AS unit,
        {pivots}
 FROM _role_values rv GROUP BY rv.rule_id, rv.instance_key;
@@ -346,7 +362,7 @@ SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label
        r57_render(r.message, v.subject, v.metric, r57_interval(a_lo, a_hi), r57_interval(e_lo, e_hi),
                   r57_fmt(a_v - e_v), r57_fmt(tol), v.unit)
          || CASE WHEN len(v.absent) > 0 THEN ' (absent, counted as 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
-       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file
+       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file, v.as_of
 FROM _verdicts v
 JOIN audit.dq_rules r USING (rule_id)
 JOIN _evidence ev USING (rule_id, instance_key)
@@ -367,9 +383,38 @@ SELECT md5('{rule.id}|' || ({s['document']}) || '|' || ({s['location']}) || '|' 
        r57_render('{message}', CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
                   CAST(({s['expected']}) AS VARCHAR), {difference}, NULL, NULL),
        r.why_warning, ({s['document']}), ({s['location']}),
-       to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file
+       to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file,
+       CAST(({s.get('as_of', 'NULL')}) AS DATE)
 FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = '{rule.id}') AS r
 WHERE {s['where']}"""
+
+
+# A finding whose agency sent a file of a domain the rule reads, at the finding's date, that was
+# rejected, with no accepted file in force for that agency, domain and date: the figures are
+# missing because of that file, so the finding is its echo, not a fault of its own. It points at
+# the file and its rejection message, and the report shows it under that file.
+ECHO_SQL = """
+UPDATE audit.dq_findings AS f
+SET echo_of_submission_id = c.submission_id,
+    echo_of_file = c.file_name,
+    echo_reason = 'rejected',
+    message = regexp_replace(f.message, ' \\(absent, counted as 0: [^)]*\\)$', '')
+              || ' [echo of a rejected file: ' || c.file_name || ' was not loaded, so its figures are missing here, not wrong; '
+              || 'fix that file first. Rejected because ' || c.reason || ']'
+FROM (
+    SELECT f.finding_id, s.submission_id, s.file_name,
+           regexp_replace(s.message, '^' || regexp_escape(s.file_name) || ': ', '') AS reason
+    FROM audit.dq_findings f
+    JOIN _rule_echo e USING (rule_id)
+    JOIN audit.submissions s
+      ON s.agency_code = f.agency_code AND s.domain = e.domain AND s.reporting_date = f.as_of AND s.status = 'rejected'
+    WHERE NOT EXISTS (SELECT 1 FROM audit.submissions ok
+                      WHERE ok.agency_code = s.agency_code AND ok.domain = s.domain
+                        AND ok.reporting_date = s.reporting_date AND ok.status = 'accepted')
+    QUALIFY row_number() OVER (PARTITION BY f.finding_id ORDER BY s.received_at DESC, s.file_name) = 1
+) AS c
+WHERE f.finding_id = c.finding_id
+"""
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> EvaluationSummary:
@@ -397,14 +442,21 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
                     con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {_row_check_sql(rule)}")
                 except duckdb.Error as exc:
                     raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
+        if any(r.echo_of for r in catalogue.rules.values()) and con.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall():
+            con.execute(ECHO_SQL)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     by_rule = dict(con.execute(
         "SELECT rule_id, count(*) FROM audit.dq_findings GROUP BY rule_id ORDER BY rule_id").fetchall())
+    echoes_by_rule = dict(con.execute(
+        "SELECT rule_id, count(*) FROM audit.dq_findings WHERE echo_of_file IS NOT NULL GROUP BY rule_id ORDER BY rule_id").fetchall())
+    # echoes are counted apart: they are the consequence of a rejected file, which is reported as such
     errors, warnings = con.execute(
-        "SELECT count(*) FILTER (WHERE severity = 'error'), count(*) FILTER (WHERE severity = 'warning') FROM audit.dq_findings"
+        "SELECT count(*) FILTER (WHERE severity = 'error'), count(*) FILTER (WHERE severity = 'warning') "
+        "FROM audit.dq_findings WHERE echo_of_file IS NULL"
     ).fetchall()[0]
     return EvaluationSummary(figures=figures, findings=sum(by_rule.values()), by_rule=by_rule,
-                             errors=errors, warnings=warnings)
+                             errors=errors, warnings=warnings, echoes_by_rule=echoes_by_rule)

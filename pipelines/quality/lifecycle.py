@@ -20,7 +20,9 @@ WITH in_force AS (
     SELECT submission_id, agency_code, domain, reporting_date, file_name FROM intermediate.int_submissions__current
 ),
 finding_documents AS (
-    SELECT severity, unnest(string_split(document, '; ')) AS document FROM audit.dq_findings WHERE document IS NOT NULL
+    -- an echo of a rejected file is not a fault of the file it cites (see engine.ECHO_SQL)
+    SELECT severity, unnest(string_split(document, '; ')) AS document FROM audit.dq_findings
+    WHERE document IS NOT NULL AND echo_of_file IS NULL
 ),
 counts AS (
     SELECT s.submission_id,

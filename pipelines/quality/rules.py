@@ -63,6 +63,7 @@ class FigureSource:
     unit: str | None = None
     figure_id: str | None = None  # optional SQL for a stable id (figures quoted from reports); default source:group:metric
     metric: str | None = None  # optional SQL naming each row's metric (one value column); default the metrics' keys
+    as_of: str | None = None  # optional SQL for the reporting (as-of) date of the figure: lets a finding say which round it is
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ class Rule:
     why_warning: str = ""
     bind: str = "group"
     missing: str = "skip"  # group binding: 'zero' treats an absent figure as 0, 'skip' drops the instance
+    # submission domains whose rejected file (for the finding's agency and date, none in force) explains
+    # the finding: it is then marked as an echo of that file instead of standing as a fault of its own
+    echo_of: tuple[str, ...] = ()
 
 
 
@@ -87,7 +91,7 @@ class Catalogue:
     rules: dict[str, Rule] = field(default_factory=dict)
 
 
-RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing"}
+RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing", "echo_of"}
 
 
 def _rule(raw: dict[str, Any], file: str) -> Rule:
@@ -123,6 +127,7 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
         kind=raw["kind"], message=raw.get("message", default_message), spec=spec, file=file,
         why_warning=raw.get("why_warning", "") or "", bind=raw.get("bind", "group"), missing=raw.get("missing", "skip"),
+        echo_of=tuple(raw.get("echo_of", ())),
     )
 
 
@@ -134,6 +139,7 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             location=raw["location"], metrics=dict(raw["metrics"]), group_by=tuple(raw.get("group_by", ())),
             where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
             quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"), metric=raw.get("metric"),
+            as_of=raw.get("as_of"),
         )
     except KeyError as exc:
         raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None

@@ -18,7 +18,7 @@ from pipelines.warehouse import connect
 EXPORT_COLUMNS = [
     "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
     "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
-    "evidence_quotes", "rule_file", "finding_id",
+    "evidence_quotes", "rule_file", "finding_id", "echo_of_file",
 ]
 
 
@@ -77,8 +77,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
     export.write_csv(paths.csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     export.write_excel(paths.xlsx, worksheet="findings", autofit=True, freeze_panes=(1, 0))
 
+    # An echo of a rejected file is shown under that file, not as a fault of the agency's other files.
+    echoes = findings.filter(pl.col("echo_of_file").is_not_null())
+    echoes_by_file = {file: part.to_dicts() for (file,), part in echoes.group_by(["echo_of_file"], maintain_order=True)}
+    findings_own = findings.filter(pl.col("echo_of_file").is_null())
     groups = []
-    for (label,), part in findings.group_by(["agency_label"], maintain_order=True):
+    for (label,), part in findings_own.group_by(["agency_label"], maintain_order=True):
         rows = part.to_dicts()
         for row in rows:
             row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
@@ -90,10 +94,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
         generated_at=datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M"),
         round_date=day.strftime("%d/%m/%Y") if day else None,
         groups=groups,
-        totals={"findings": findings.height,
-                "errors": findings.filter(pl.col("severity") == "error").height,
-                "warnings": findings.filter(pl.col("severity") == "warning").height},
-        by_rule=findings.group_by("rule_id", "rule_label", "severity").len().sort("rule_id").to_dicts(),
+        totals={"findings": findings_own.height,
+                "errors": findings_own.filter(pl.col("severity") == "error").height,
+                "warnings": findings_own.filter(pl.col("severity") == "warning").height,
+                "echoes": echoes.height},
+        echoes_by_file=echoes_by_file,
+        by_rule=findings_own.group_by("rule_id", "rule_label", "severity").len().sort("rule_id").to_dicts(),
         submissions=submissions.to_dicts(),
         accepted=submissions.filter(pl.col("status") == "accepted").height,
         rejected=submissions.filter(pl.col("status") == "rejected").height,
