@@ -12,11 +12,12 @@ PROJECT = Path(__file__).resolve().parent.parent
 # The faults planted by sources/make_samples_domains.py (sources/samples/README.md), written out by hand:
 # rule, agency, stated, expected / computed, a file the finding cites
 DOMAIN_FINDINGS = {
-    ("BUD-SUM-FIELD", "BXD", "304.08", "309.08", "BXD__budget__2025-07-15.csv"),
-    ("BUD-APPROVED-LE-PROPOSED", "HA_NOI", "227.967", "224.817", "HA_NOI__budget__2025-07-15.csv"),
-    ("BUD-DISBURSED-LE-ALLOCATED", "BTC", "275.973", "274.698", "BTC__budget__2025-12-19.csv"),
-    ("BUD-DISBURSEMENT-DECREASES", "CAN_THO", "4.841 tỷ đồng (as of 19/12/2025)", "at least 7.321 tỷ đồng (as of 30/09/2025)",
-     "CAN_THO__budget__2025-12-19.csv"),
+    # amounts are intervals: exact to half a unit of the last written decimal (3 decimals in tỷ here)
+    ("BUD-SUM-FIELD", "BXD", "[304.0795, 304.0805]", "[309.0785, 309.0815]", "BXD__budget__2025-07-15.csv"),
+    ("BUD-APPROVED-LE-PROPOSED", "HA_NOI", "[227.9665, 227.9675]", "[224.8165, 224.8175]", "HA_NOI__budget__2025-07-15.csv"),
+    ("BUD-DISBURSED-LE-ALLOCATED", "BTC", "[275.9725, 275.9735]", "[274.6975, 274.6985]", "BTC__budget__2025-12-19.csv"),
+    # stated: the earlier cumulative figure (30/09); computed side: the later one (19/12), which must not be lower
+    ("BUD-DISBURSEMENT-DECREASES", "CAN_THO", "[7.3205, 7.3215]", "[4.8405, 4.8415]", "CAN_THO__budget__2025-12-19.csv"),
     ("DB-COUNTS-ADD-UP", None, "105", "104", "database_status files of 15/12/2025 and sources/reference/databases.csv"),
     ("DB-STAGE-REGRESSION", "BTC", "IN_PROGRESS (at 15/12/2025), no reason", "PLATFORM_READY (at 30/09/2025) or later, or a reason",
      "BTC__database_status__2025-12-15.csv"),
@@ -38,6 +39,18 @@ def test_each_planted_fault_is_found_once_and_nothing_else(warehouse):
              for want in [next((f[4] for f in DOMAIN_FINDINGS if f[0] == r), "")]}
     assert found == DOMAIN_FINDINGS
     assert len(rows) == len(DOMAIN_FINDINGS)
+
+
+def test_budget_findings_state_the_rounding_they_allowed(warehouse):
+    rows = warehouse.execute(
+        "SELECT rule_id, difference, tolerance, document FROM audit.dq_findings WHERE rule_id LIKE 'BUD-%' ORDER BY rule_id").fetchall()
+    assert rows == [
+        ("BUD-APPROVED-LE-PROPOSED", "3.15", "0.001", "HA_NOI__budget__2025-07-15.csv"),
+        ("BUD-DISBURSED-LE-ALLOCATED", "1.275", "0.001", "BTC__budget__2025-09-30.csv; BTC__budget__2025-12-19.csv"),
+        ("BUD-DISBURSEMENT-DECREASES", "2.48", "0.001", "CAN_THO__budget__2025-09-30.csv; CAN_THO__budget__2025-12-19.csv"),
+        # four lines of 3 decimals: the parts' half-widths add up
+        ("BUD-SUM-FIELD", "-5", "0.002", "BXD__budget__2025-07-15.csv"),
+    ]
 
 
 def test_the_missing_database_is_named_and_the_regression_with_a_reason_is_not_flagged(warehouse):

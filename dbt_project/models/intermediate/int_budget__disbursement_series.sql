@@ -1,8 +1,12 @@
--- Cumulative disbursement of each budget line over its as-of dates, with the previous figure;
--- read by rule BUD-DISBURSEMENT-DECREASES (cumulative disbursement must never go down).
+-- Cumulative disbursement of each budget line over its as-of dates, with the previous figure as
+-- written (value, unit, interval, file and row); cumulative disbursement must never go down.
 select
     *,
     lag(amount_ty) over line as previous_amount_ty,
+    lag(amount_low_ty) over line as previous_amount_low_ty,
+    lag(amount_high_ty) over line as previous_amount_high_ty,
+    lag(amount_as_written) over line as previous_amount_as_written,
+    lag(amount_unit) over line as previous_amount_unit,
     lag(as_of) over line as previous_as_of,
     lag(file_name) over line as previous_file_name,
     lag(source_row) over line as previous_source_row

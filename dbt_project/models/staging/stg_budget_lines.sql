@@ -10,6 +10,7 @@ select
     stage as stage_code,
     amount as amount_as_written,
     amount_number,
+    amount_number_decimals,
     amount_unit,
     number_style,
     note
