@@ -96,7 +96,7 @@ def test_decimals_follow_the_number_format_not_the_float():
         ("3,5", Decimal("3.5"), 1, 0), ("3,25", Decimal("3.25"), 2, 0), ("1.234,50", Decimal("1234.5"), 2, 0),
     ]
     # float noise (0.1 + 0.2) is not a decimal the person typed; 2.675 shown as 2,68 is, and is said
-    assert result.notes == ["1 typed amount(s) in 'Số tiền' hold more decimals than their cell format shows "
+    assert result.notes == ["1 typed number(s) in 'Số tiền' hold more decimals than their cell format shows "
                             "and were loaded as shown (row 6: 2,675 shown as 2,68)"]
 
 
@@ -113,7 +113,7 @@ def test_more_decimals_than_the_format_shows_are_loaded_as_shown_with_a_note():
     result = parse(budget([(113.56789, "#,##0.000"), (5.0, "0.00")]))
     assert result.ok, problems(result)
     assert amounts(result) == [("113,568", Decimal("113.568"), 3, 0), ("5,00", Decimal("5"), 2, 0)]
-    assert result.notes == ["1 typed amount(s) in 'Số tiền' hold more decimals than their cell format shows "
+    assert result.notes == ["1 typed number(s) in 'Số tiền' hold more decimals than their cell format shows "
                             "and were loaded as shown (row 2: 113,56789 shown as 113,568)"]
 
 

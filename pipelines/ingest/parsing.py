@@ -297,7 +297,7 @@ def parse_submission(
             rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0]))
             if rounded.height:
                 first = rounded.row(0, named=True)
-                notes.append(f"{rounded.height} typed amount(s) in '{column.header}' hold more decimals than their cell "
+                notes.append(f"{rounded.height} typed number(s) in '{column.header}' hold more decimals than their cell "
                              f"format shows and were loaded as shown (row {first['source_row']}: "
                              f"{first[column.name + STORED].replace('.', decimal)} shown as {first[column.name]})")
         elif column.type == "integer":

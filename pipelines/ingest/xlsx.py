@@ -62,6 +62,8 @@ class XlsxRejected(Exception):
 
 @dataclass
 class Sheet:
+    """The first sheet's data rows, below its header."""
+
     text: pl.DataFrame  # one String column per header: the text of each cell (typed cells as described above)
     kind: pl.DataFrame  # same columns: "number", "date", or null (text or empty)
     stored: pl.DataFrame  # same columns: a typed cell's stored value, null elsewhere
@@ -117,9 +119,10 @@ def shown_text(stored: Decimal, fmt: NumberFormat) -> str:
         with localcontext() as ctx:
             ctx.prec = 400  # quantize must not fail on a huge value (the parser then says it is too large)
             shown = stored.quantize(Decimal(1).scaleb(-fmt.max_decimals), rounding=ROUND_HALF_UP)
-            if fmt.min_decimals < fmt.max_decimals:
+            if fmt.min_decimals < fmt.max_decimals:  # optional digits ('#'): trailing zeros are not shown
                 trimmed = shown.normalize()
-                shown = trimmed.quantize(Decimal(1).scaleb(-fmt.min_decimals)) if trimmed.as_tuple().exponent > -fmt.min_decimals else trimmed
+                at_least = Decimal(1).scaleb(-fmt.min_decimals)
+                shown = trimmed.quantize(at_least) if trimmed.as_tuple().exponent > -fmt.min_decimals else trimmed
     if shown == 0:
         shown = shown.copy_abs()  # -0.0001 shown with 3 decimals is 0.000, not a negative amount
     return format(shown, ",f" if fmt.grouped else "f")
