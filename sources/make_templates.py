@@ -31,9 +31,13 @@ def main() -> None:
         "",
         "Name each file `<AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv` or `.xlsx` (the date is the reporting",
         "date; agency codes are in `sources/reference/agencies.csv`). CSV must be UTF-8 (a BOM is fine);",
-        "XLSX data must be on the first sheet. Headers are matched ignoring case and extra spaces.",
-        "Dates are dd/mm/yyyy; numbers use the Vietnamese style (`.` groups thousands, `,` is the decimal",
-        "mark). A file with any problem is rejected whole, with the row and column of every problem.",
+        "XLSX data must be on the first sheet (other sheets, e.g. notes, are ignored and named in the",
+        "submission record; a hidden first sheet, formulas and merged cells are refused). Headers are",
+        "matched ignoring case and extra spaces. Dates are dd/mm/yyyy; numbers use the Vietnamese style",
+        "(`.` groups thousands, `,` is the decimal mark) unless the file declares another. In XLSX a number",
+        "or date typed as such is taken as typed, with the decimals its cell format shows; the style and",
+        "date format apply to cells holding text. A file with any problem is rejected whole, with the row",
+        "and column of every problem.",
         "",
     ]
     for domain, contract in sorted(contracts.items()):

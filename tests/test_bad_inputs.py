@@ -67,6 +67,8 @@ def test_each_bad_file_gets_its_message(loaded, case):
         path = (settings.warehouse_dir / archived).resolve()
         assert settings.archive_dir.resolve() in path.parents
         assert path.read_bytes() == (CORPUS / case["file"]).read_bytes()
+    if "message" in case:
+        assert case["message"] in message, message
 
 
 def test_good_files_load_beside_the_bad_ones(loaded):

@@ -222,6 +222,8 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, id
     message = _one_line(file_name, problems) if problems is not None else f"{file_name}: {rows} rows loaded"
     if result is not None and result.ignored_columns and status == "accepted":
         message += f"; ignored columns: {', '.join(result.ignored_columns)}"
+    if result is not None and status == "accepted":
+        message += "".join(f"; {note}" for note in result.notes)
 
     con.execute("BEGIN TRANSACTION")
     try:

@@ -4,25 +4,26 @@ Every check is a column expression over the whole file (no per-row Python), so a
 million rows costs the same code path as one of ten. A file with any problem is rejected whole:
 half a submission in the warehouse is worse than none, and the problems name row and field.
 
-Row numbers are those a person sees in a spreadsheet: the header is row 1, the first data row 2.
+Row numbers are those a person sees in a spreadsheet: the header is row 1, the first data row 2
+(in XLSX the sheet's own numbers, the header being its first non-empty row).
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import babel.numbers
 import polars as pl
 
+from pipelines.ingest import xlsx
 from pipelines.ingest.contracts import Contract, normalize_header
 
 PROBLEM_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String, "reason": pl.String}
 FIRST_DATA_ROW = 2
-# Typed date cells in XLSX come out of the reader in this one form; they are dates, not text to guess.
-XLSX_DATE_CELL = "%Y-%m-%d %H:%M:%S"
+# Companion columns of each contract column inside parse_submission (contract names are identifiers).
+KIND, STORED = ":kind", ":stored"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ParseResult:
     frame: pl.DataFrame | None  # typed rows (contract column names + source_row), None when rejected
     problems: pl.DataFrame  # row, field, value, reason
     ignored_columns: list[str]
+    notes: list[str] = field(default_factory=list)  # what the submission record should say besides the count
 
     @property
     def ok(self) -> bool:
@@ -85,47 +87,20 @@ def csv_shape_problems(text: str) -> pl.DataFrame | None:
                   pl.col("commas") + 1, pl.lit(expected + 1)).alias("reason"))
 
 
-XLSX_SHEET_TAG = re.compile(rb'<sheet\b[^>]*/>')
+@dataclass
+class Table:
+    """A file's cells as read, before any typing. CSV gives text only; XLSX also gives each typed cell's
+    kind and stored value (see pipelines/ingest/xlsx.py), in frames with the same columns as `text`."""
+
+    text: pl.DataFrame  # one String column per source column
+    kind: pl.DataFrame | None = None  # "number", "date" or null (a text or empty cell)
+    stored: pl.DataFrame | None = None  # a typed cell's exact stored value
+    rows: list[int] | None = None  # row numbers as the file shows them; None: consecutive from FIRST_DATA_ROW
+    notes: list[str] = field(default_factory=list)  # for the submission record
 
 
-def xlsx_shape_problems(data: bytes) -> pl.DataFrame | None:
-    """Workbooks the office cannot trust as data: several sheets, a hidden sheet, formulas, merged cells.
-
-    Read from the workbook's XML (a byte search, no cell-by-cell loop): the first sheet must be the
-    only one, hold values, not formulas, and keep one header cell per column.
-    """
-    import zipfile
-
-    try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        workbook = book.read("xl/workbook.xml")
-    except (zipfile.BadZipFile, KeyError) as exc:
-        return problem(0, "(file)", None, f"XLSX cannot be read: {exc}")
-    tags = XLSX_SHEET_TAG.findall(workbook)  # a handful of sheet tags, not data rows
-    sheets = [(re.search(rb'name="([^"]*)"', t).group(1).decode("utf-8", "replace"),
-               bool(re.search(rb'state="(hidden|veryHidden)"', t))) for t in tags]
-    hidden = [name for name, state in sheets if state]
-    if hidden:
-        return problem(0, "(sheet)", ", ".join(hidden), f"workbook has a hidden sheet ({', '.join(hidden)}); hidden data is not accepted")
-    if len(sheets) > 1:
-        names = ", ".join(name for name, _ in sheets)
-        return problem(0, "(sheet)", names, f"workbook has {len(sheets)} sheets ({names}); send the data on one sheet")
-    sheet_files = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
-    xml = book.read(sheet_files[0]) if sheet_files else b""
-    formula = re.search(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f[ >]', xml)
-    if formula:
-        return problem(int(formula.group(2)), formula.group(1).decode(), None,
-                       "cell holds a formula; paste values only (formulas are not accepted)")
-    merged = re.search(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z0-9]+)"', xml)
-    if merged:
-        cells = f"{merged.group(1).decode()}{merged.group(2).decode()}:{merged.group(3).decode()}"
-        return problem(int(merged.group(2)), merged.group(1).decode(), cells,
-                       f"merged cells {cells}; use one cell per column and per row")
-    return None
-
-
-def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """Read every cell as text; typing happens later, per the contract, so nothing is guessed here."""
+def read_table(data: bytes, file_format: str) -> tuple[Table | None, pl.DataFrame | None]:
+    """Read the cells; typing happens later, per the contract, so nothing is guessed here."""
     if file_format == "csv":
         text, err = decode_text(data)
         if err is not None:
@@ -145,19 +120,14 @@ def read_table(data: bytes, file_format: str) -> tuple[pl.DataFrame | None, pl.D
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as exc:
             first = str(exc).strip().splitlines()[0]
             return None, problem(0, "(file)", None, f"CSV cannot be read: {first}")
-        return frame, None
+        return Table(text=frame), None
     if file_format == "xlsx":
-        shape = xlsx_shape_problems(data)
-        if shape is not None:
-            return None, shape
         try:
-            # blank rows are kept here (and skipped later), so row numbers stay those the sheet shows
-            frame = pl.read_excel(io.BytesIO(data), sheet_id=1, engine="calamine", infer_schema_length=0,
-                                  drop_empty_rows=False)
-        except Exception as exc:  # the reader raises several unrelated types for corrupt workbooks
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return None, problem(0, "(file)", None, f"XLSX cannot be read: {first}")
-        return frame, None
+            sheet = xlsx.read_first_sheet(data)
+        except xlsx.XlsxRejected as exc:
+            return None, problem(exc.row, exc.field, exc.value, exc.reason)
+        notes = [f"ignored sheets: {', '.join(sheet.ignored)}"] if sheet.ignored else []
+        return Table(text=sheet.text, kind=sheet.kind, stored=sheet.stored, rows=sheet.rows, notes=notes), None
     return None, problem(0, "(file name)", file_format, f"unsupported file type '.{file_format}'; use .csv or .xlsx")
 
 
@@ -208,10 +178,17 @@ def parse_submission(
     references: dict[str, set[str]],
     reporting_date: date | None = None,
 ) -> ParseResult:
-    """Parse and validate one file against its contract. references: name -> set of valid codes."""
-    frame, err = read_table(data, file_format)
+    """Parse and validate one file against its contract. references: name -> set of valid codes.
+
+    One code path for CSV and XLSX: each contract column comes with its cells' kind and stored value
+    (null for text cells, so always null in a CSV file). A typed XLSX number is first written as the
+    cell shows it in the file's declared style, then read like any text number; the stored value is
+    used where the written form would hide something (a count of 5.5 shown as "6", a date).
+    """
+    table, err = read_table(data, file_format)
     if err is not None:
         return _rejected(err)
+    frame = table.text
 
     header_map = contract.header_map()
     renames: dict[str, str] = {}
@@ -231,10 +208,19 @@ def parse_submission(
             problems.append(problem(1, column.header, None, f"required column '{column.header}' is missing"))
     if problems:
         return _rejected(pl.concat(problems), ignored)
-    frame = frame.select([pl.col(src).alias(dst) for src, dst in renames.items()])
+    parts = [frame.select([pl.col(src).alias(dst) for src, dst in renames.items()])]
+    for part, suffix in ((table.kind, KIND), (table.stored, STORED)):
+        if part is not None:
+            parts.append(part.select([pl.col(src).alias(dst + suffix) for src, dst in renames.items()]))
+    frame = pl.concat(parts, how="horizontal")
     frame = frame.with_columns(
-        [pl.lit(None, dtype=pl.String).alias(c.name) for c in missing]
-    ).with_row_index("source_row", offset=FIRST_DATA_ROW)
+        [pl.lit(None, dtype=pl.String).alias(name) for name in
+         [*(c.name for c in missing), *(n + s for n in (c.name for c in contract.columns) for s in (KIND, STORED))]
+         if name not in frame.columns])
+    if table.rows is None:
+        frame = frame.with_row_index("source_row", offset=FIRST_DATA_ROW)
+    else:
+        frame = frame.with_columns(pl.Series("source_row", table.rows, dtype=pl.Int64))
     frame = frame.with_columns(pl.col("source_row").cast(pl.Int64))
     # Vietnamese text is stored NFC; empty cells are NULL, never ''.
     text_cols = [c.name for c in contract.columns]
@@ -267,16 +253,30 @@ def parse_submission(
             mapping = contract.enums[by_name[contract.number_style_column].enum]
             style = mapping.get(normalize_header(declared[0]), style)
 
+    # Typed XLSX cells are written as the cell shows them, in the file's declared style (numbers) or
+    # date format (dates); from here on that is the value "as written", for every column type.
+    group, decimal = babel.numbers.get_group_symbol(style), babel.numbers.get_decimal_symbol(style)
+    frame = frame.with_columns([
+        pl.when(pl.col(c + KIND).eq_missing(xlsx.NUMBER)).then(pl.col(c).str.replace_many({",": group, ".": decimal}))
+        .when(pl.col(c + KIND).eq_missing(xlsx.DATE))
+        .then(pl.col(c + STORED).str.strptime(pl.Datetime, xlsx.DATE_CELL, strict=False).dt.strftime(contract.date_format))
+        .otherwise(pl.col(c)).alias(c)
+        for c in text_cols])
+
     typed: list[pl.Expr] = []
+    notes = list(table.notes)
     for column in contract.columns:
         raw = pl.col(column.name)
-        checks: list[tuple[pl.Expr, str]] = []
+        typed_number = pl.col(column.name + KIND).eq_missing(xlsx.NUMBER)
+        stored = pl.col(column.name + STORED)
+        checks: list[tuple[pl.Expr, str | pl.Expr]] = []
         if column.required:
             checks.append((raw.is_null(), f"required value for '{column.header}' is empty"))
         if column.type == "date":
-            parsed = raw.str.strptime(pl.Date, contract.date_format, strict=False)
-            if file_format == "xlsx":
-                parsed = parsed.fill_null(raw.str.strptime(pl.Datetime, XLSX_DATE_CELL, strict=False).dt.date())
+            # a typed date is its date (a time of day on it is dropped); text follows the declared format
+            parsed = (pl.when(pl.col(column.name + KIND).eq_missing(xlsx.DATE))
+                      .then(stored.str.strptime(pl.Datetime, xlsx.DATE_CELL, strict=False).dt.date())
+                      .otherwise(raw.str.strptime(pl.Date, contract.date_format, strict=False)))
             checks.append(
                 (raw.is_not_null() & parsed.is_null(), "not a valid date in the declared format dd/mm/yyyy")
             )
@@ -294,14 +294,23 @@ def parse_submission(
                 checks.append((well_formed & raw.str.starts_with("-"), "amount cannot be negative"))
             typed.append(raw.alias(column.name))  # the value as written is kept beside the parsed one
             typed.extend(parsed)
+            rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0]))
+            if rounded.height:
+                first = rounded.row(0, named=True)
+                notes.append(f"{rounded.height} typed number(s) in '{column.header}' hold more decimals than their cell "
+                             f"format shows and were loaded as shown (row {first['source_row']}: "
+                             f"{first[column.name + STORED].replace('.', decimal)} shown as {first[column.name]})")
         elif column.type == "integer":
-            pattern = integer_pattern(style)
-            well_formed = raw.str.contains(pattern)
-            digits = raw.str.replace_all(re.escape(babel.numbers.get_group_symbol(style)), "", literal=False)
+            # a typed count is its stored value: 5.0 is 5, and 5.5 is refused even where the format shows "6"
+            whole = stored.str.contains(r"^[+-]?\d+$")
+            well_formed = pl.when(typed_number).then(whole).otherwise(raw.str.contains(integer_pattern(style)))
+            digits = pl.when(typed_number).then(stored).otherwise(raw.str.replace_all(re.escape(group), ""))
             value = digits.cast(pl.Int64, strict=False)
             checks.append(
-                (raw.is_not_null() & ~well_formed, f"not a whole number in the declared style '{style}'")
+                (raw.is_not_null() & ~typed_number & ~well_formed, f"not a whole number in the declared style '{style}'")
             )
+            checks.append((typed_number & ~whole, pl.format("not a whole number: the cell holds {}",
+                                                            stored.str.replace(".", decimal, literal=True))))
             checks.append((well_formed & value.is_null(), "number too large for a count"))
             checks.append((well_formed & (value < 0), "count cannot be negative"))
             typed.append(pl.when(well_formed).then(value).alias(column.name))
@@ -326,7 +335,7 @@ def parse_submission(
                     pl.col("source_row").alias("row"),
                     pl.lit(column.header).alias("field"),
                     pl.col(column.name).alias("value"),
-                    pl.lit(reason).alias("reason"),
+                    (pl.lit(reason) if isinstance(reason, str) else reason).alias("reason"),
                 )
             )
 
@@ -349,4 +358,5 @@ def parse_submission(
     all_problems = pl.concat(problems).cast(PROBLEM_SCHEMA).sort(["row", "field"])
     if all_problems.height:
         return _rejected(all_problems, ignored)
-    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=ignored)
+    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=ignored,
+                       notes=notes)

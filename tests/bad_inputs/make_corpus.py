@@ -44,17 +44,21 @@ def csv_text(header: list[str], rows: list[list[str]], sep: str = ",") -> str:
 
 
 def xlsx(sheets: dict[str, list[list]], hidden: set[str] = frozenset(), formula: tuple | None = None,
-         merge: str | None = None) -> bytes:
+         merge: str | None = None, formula_on: str | None = None) -> bytes:
+    """A workbook with these sheets (the first one is the data); formula and merge go on the first sheet
+    unless formula_on names another."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     book.set_properties({"created": __import__("datetime").datetime(2025, 12, 15, 8, 0, 0)})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
+    added = [book.add_worksheet(name) for name in sheets]
+    for sheet, (name, rows) in zip(added, sheets.items()):
         for r, row in enumerate(rows):
             sheet.write_row(r, 0, row)
         if name in hidden:
+            if sheet is added[0]:
+                added[1].activate()  # the sheet that opens cannot be hidden: the next one opens instead
             sheet.hide()
-        if formula and name == next(iter(sheets)):
+        if formula and name == (formula_on or next(iter(sheets))):
             sheet.write_formula(*formula)
         if merge and name == next(iter(sheets)):
             sheet.merge_range(merge, "Thông tin nhiệm vụ")
@@ -66,8 +70,11 @@ GOOD_TASKS = [task_row("NQ71-901"), task_row("NQ71-902")]
 CASES: list[tuple[str, bytes | str, dict]] = []
 
 
-def case(name: str, content: bytes | str, row: int, field: str, reason: str, status: str = "rejected") -> None:
-    CASES.append((name, content, {"row": row, "field": field, "reason": reason, "status": status}))
+def case(name: str, content: bytes | str, row: int, field: str, reason: str, status: str = "rejected",
+         message: str | None = None) -> None:
+    """message: a phrase the submission record's message must hold (for accepted files)."""
+    CASES.append((name, content, {"row": row, "field": field, "reason": reason, "status": status,
+                                  **({"message": message} if message else {})}))
 
 
 def build() -> None:
@@ -90,9 +97,13 @@ def build() -> None:
     case("BKHCN__task_status__2025-12-15.xlsx", xlsx({"Nhiệm vụ": rows}, merge="A1:B1"), 1, "A", "merged cells A1:B1")
     case("BTC__task_status__2025-12-15.xlsx", xlsx({"Nhiệm vụ": rows}, formula=(2, 10, "=J3+30")), 3, "K",
          "cell holds a formula")
-    case("BGDDT__task_status__2025-12-15.xlsx", xlsx({"Nhiệm vụ": rows, "Ghi chú": [["x"]]}), 0, "(sheet)",
-         "workbook has 2 sheets (Nhiệm vụ, Ghi chú)")
-    case("BVHTTDL__task_status__2025-12-15.xlsx", xlsx({"Nhiệm vụ": rows, "Ẩn": [["x"]]}, hidden={"Ẩn"}), 0, "(sheet)",
+    # only the first sheet is data: a notes sheet, even hidden and with a formula, is ignored with a note
+    case("BGDDT__task_status__2025-12-15.xlsx", xlsx({"Nhiệm vụ": rows, "Ghi chú": [["x"]]}), 0, "", "",
+         status="accepted", message="2 rows loaded; ignored sheets: Ghi chú")
+    case("VHLKHXHVN__task_status__2025-12-15.xlsx",
+         xlsx({"Nhiệm vụ": rows, "Tính toán": [["1"]]}, hidden={"Tính toán"}, formula=(1, 0, "=A1*2"), formula_on="Tính toán"),
+         0, "", "", status="accepted", message="ignored sheets: Tính toán (hidden)")
+    case("BVHTTDL__task_status__2025-12-15.xlsx", xlsx({"Ẩn": rows, "Nhiệm vụ": rows}, hidden={"Ẩn"}), 0, "(sheet)",
          "workbook has a hidden sheet (Ẩn)")
     case("BCA__task_summary__2025-12-15.xlsx", b"PK\x03\x04 not really a workbook", 0, "(file)", "XLSX cannot be read")
     case("BCT__task_summary__2025-12-15.xls", base, 0, "(file name)", "unsupported file type '.xls'")
