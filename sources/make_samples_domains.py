@@ -27,7 +27,8 @@ Planted faults (exact rows and values: the README section this script writes):
                                 PROPOSED line; total, investment and field lines stay below.
   B3 BUD-DISBURSED-LE-ALLOCATED BTC 2025-12-19, DU_TOAN: DISBURSED "CĐS" above ALLOCATED "CĐS".
   B4 BUD-DISBURSEMENT-DECREASES CAN_THO 2025-12-19, DU_TOAN: DISBURSED "KHCN-ĐMST" below 2025-09-30.
-  D1 DB-COUNTS-ADD-UP           DB-NQ71-050 missing from BNNMT's 2025-12-15 file (104 of 105).
+  D1 DB-COUNTS-ADD-UP           DB-NQ71-050 missing from BNNMT's 2025-12-15 file (104 of 105);
+     DB-MISSING-FROM-OWNER      the same gap, attributed to BNNMT's file.
   D2 DB-STAGE-REGRESSION        one database back from platform-ready to in progress with no
                                 reason (a second one goes back WITH a reason: no finding).
   D3 DB-OWNER-EXISTS            DB-KH02-012 owned by OLD_HA_GIANG (reported by TUYEN_QUANG).
@@ -732,6 +733,25 @@ def pending(year: int, m: int, right: str, origin: str, rng: random.Random) -> i
     return value
 
 
+def backlog(months: dict) -> None:
+    """Overdue backlog (Số đơn quá hạn) at the end of each month, worked back from November 2025.
+
+    What a month processed beyond what it received came out of the backlog at the end of the month
+    before, so that backlog is at least the next month's backlog plus that excess (never below the
+    value drawn by pending()). GOV_2025: the overdue applications of 31/12/2024 and those of 2025 were
+    all processed during 2025 (232.500 processed for 134.471 received), so the backlog is large at the
+    end of 2024 and back to 0 by November 2025. Every month from February 2024 then processes at most
+    what it received plus the backlog before it (IP-PROCESSED-LE-AVAILABLE). No random draws: the
+    other figures of the samples keep their values.
+    """
+    timeline = [(2024, m) for m in range(1, 13)] + [(2025, m) for m in range(1, 12)]
+    for right in RIGHTS:
+        for origin in ORIGINS:
+            for (year, m), (p_year, p_m) in zip(reversed(timeline[1:]), reversed(timeline[:-1])):
+                cur, prev = months[year][(m, right, origin)], months[p_year][(p_m, right, origin)]
+                prev[3] = max(prev[3], cur[3] + cur[1] - cur[0])
+
+
 def ip_row(period: str, month: date, right: str, origin: str, values: list[int], group: str = "", pct: str = "") -> dict:
     return {
         "Loại kỳ": label("ip_period", period), "Tháng": month,
@@ -757,6 +777,7 @@ def make_ip(facts: dict) -> list[Path]:
     march[2] = march[1] + 37
     for year in (2024, 2025):
         settle(months[year], year)
+    backlog(months)
 
     def ytd(year: int, upto: int, right: str, origin: str) -> list[int]:
         vals = [months[year][(m, right, origin)] for m in range(1, upto + 1)]
@@ -777,7 +798,7 @@ def make_ip(facts: dict) -> list[Path]:
                 out[year] = [min(r, total[0]), proc, gr, rng.randint(0, 2) if year == 2024 else 0]
             tech[(g, origin)] = out
 
-    facts["ip"] = {}
+    facts["ip"] = {"backlog_2024": sum(v[3] for (m, _, _), v in months[2024].items() if m == 12)}
     # 2024 file
     rows = []
     for m in range(1, 13):
@@ -920,11 +941,14 @@ def readme_section(facts: dict, counts: dict) -> str:
         f" Chưa triển khai {end_counts['NOT_STARTED']} (the registry's truth: 31 / 36 / 38 as GOV_2025 states;",
         "  the missing DB-NQ71-050 is not started). Every not-started database has Nguy cơ không hoàn thành = Có.",
         "  KH02 at 2025-12-15: 8 platform-ready or connected (6 + 2), 4 in progress.",
-        f"- **IP filings** ({counts['ip_filings']} files, BKHCN): `2024-12-31/` months Jan-Dec 2024, year-to-date at",
-        "  11/2024 and 12/2024, patents by the 11 strategic technology groups at 11/2024; `2025-12-15/` months",
+        f"- **IP filings** ({counts['ip_filings']} files, BKHCN): `2025-03-31/` months Jan-Dec 2024, year-to-date at",
+        "  11/2024 and 12/2024, patents by the 11 strategic technology groups at 11/2024 (BKHCN exists from",
+        "  1/3/2025, so its IP Office states 2024 in a 2025 file); `2025-12-15/` months",
         "  Jan-Nov 2025, year-to-date at 11/2025 with the growth on Jan-Nov 2024, and the groups at 11/2025.",
         "  The Jan-Nov 2025 months add up to GOV_2025's 134.471 received, 232.500 processed, 76.691 granted",
-        "  (2024: 124.626 / 115.672 / 45.677).",
+        "  (2024: 124.626 / 115.672 / 45.677). Số đơn quá hạn is the overdue backlog at the end of each month,",
+        f"  worked back from 0 in November 2025: {fmt_int(facts['ip']['backlog_2024'])} at 31/12/2024, which GOV_2025 says 2025",
+        "  cleared; so no month processes more than it received plus the backlog before it.",
         "",
         "### Planted faults and the findings they must produce (nothing else)",
         "",
@@ -951,8 +975,11 @@ def readme_section(facts: dict, counts: dict) -> str:
         f" | {amt('CAN_THO', ct.disbursed_ye.fld[0])} | ≥ {amt('CAN_THO', ct.disbursed_q3.fld[0])} (down 2,480 tỷ) |",
         f"| D1 | DB-NQ71-050 ({reg[D1_CODE]['name_vi']}, BNNMT; Chưa triển khai) is in BNNMT's 2025-09-30 file"
         f" (row {db_row('BNNMT', '2025-09-30', D1_CODE)}) but missing from its 2025-12-15 file | DB-COUNTS-ADD-UP"
-        f" | `2025-12-15/BNNMT__database_status__2025-12-15.csv` | NQ71 at 15/12: {sum(end_counts.values())} databases"
+        f" (national, no file) | `2025-12-15/BNNMT__database_status__2025-12-15.csv` | NQ71 at 15/12: {sum(end_counts.values())} databases"
         f" ({end_counts['PLATFORM_READY'] + end_counts['CONNECTED']} + {end_counts['IN_PROGRESS']} + {end_counts['NOT_STARTED']}) | 105 in the registry |",
+        f"| D1 | (the same gap, attributed to its owner's file) | DB-MISSING-FROM-OWNER"
+        f" | `2025-12-15/BNNMT__database_status__2025-12-15.csv` (no row for {D1_CODE}) | no row at 15/12/2025"
+        f" | a row for {D1_CODE}, owned by BNNMT |",
         f"| D2 | {D2_SILENT} ({d2s['name_vi']}, {d2s['owner_agency_code']}) goes back from Đã có nền tảng, CSDL tập trung"
         f" (30/09, row {db_row(d2s['owner_agency_code'], '2025-09-30', D2_SILENT)}) to Đang triển khai with no reason"
         f" | DB-STAGE-REGRESSION | `2025-12-15/{d2s['owner_agency_code']}__database_status__2025-12-15.csv`"

@@ -1,11 +1,12 @@
--- IP filing rows of the submissions in force. When two files state the same period, the one
--- received later wins (a later file corrects an earlier one).
-select s.agency_code as reporting_agency_code, s.reporting_date, s.file_name, r.*,
-       cast(year(r.period_month) as integer) as period_year
-from {{ ref('stg_ip_filing_rows') }} as r
-join {{ ref('int_submissions__current') }} as s
-    on s.submission_id = r.submission_id and s.domain = 'ip_filings'
+-- IP filing rows in force: the IP Office's files only (a file from another agency is an
+-- IP-NOT-IP-OFFICE finding and never reaches the marts), one statement per period, right type,
+-- origin and technology group. When two files state the same period, the file of the later
+-- reporting date wins (then the later received, then the file name); the earlier statement is
+-- compared with it by IP-RESTATED.
+select *
+from {{ ref('int_ip_filings__statements') }}
+where is_ip_office
 qualify row_number() over (
-    partition by r.period_type, r.period_month, r.right_type_code, r.origin_code, r.tech_group_code
-    order by s.received_at desc, s.reporting_date desc
+    partition by period_type, period_month, right_type_code, origin_code, tech_group_code
+    order by reporting_date desc, received_at desc, file_name desc
 ) = 1
