@@ -1,0 +1,57 @@
+"""The auditor's review list of report-figure pairs: reports/published_figure_pairs.csv.
+
+Every pair of figures in the two national reports that may state the same quantity and that no rule
+relates yet (dbt model intermediate.int_published_figures__pair_candidates), with both quotes, both
+values and intervals and whether they agree within rounding; undecided pairs first, disagreeing
+pairs first among them. An auditor records a decision per pair in
+sources/published_figures/reviews/pair_reviews.csv (README: "Reviewing restatements").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.report.safe_cells import neutralise
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+FILE_NAME = "published_figure_pairs.csv"
+
+# Intervals as auditors read them: no trailing zeros, an open bound as +∞ (1e24 stands for it in the warehouse).
+_NUMBER = "regexp_replace(regexp_replace(CAST({x} AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')"
+_INTERVAL = ("CASE WHEN {lo} = {hi} THEN " + _NUMBER.format(x="{lo}") + " ELSE '[' || " + _NUMBER.format(x="{lo}")
+             + " || ', ' || CASE WHEN {hi} >= 1e23 THEN '+∞' ELSE " + _NUMBER.format(x="{hi}") + " END || ']' END")
+
+QUERY = f"""
+SELECT pair_rank, coalesce(review_decision, 'to review') AS status,
+       CASE WHEN review_decision = 'part_of' THEN 'part and whole (rule PF-PART-LE-WHOLE-REVIEWED)'
+            WHEN intervals_overlap THEN 'agree within rounding' ELSE 'DISAGREE' END AS verdict,
+       {_NUMBER.format(x='gap')} AS gap, score,
+       figure_id_a, document_a, section_a, quote_a, stated_a,
+       {_INTERVAL.format(lo='low_a', hi='high_a')} AS interval_a, base_unit_a, metric_a,
+       figure_id_b, document_b, section_b, quote_b, stated_b,
+       {_INTERVAL.format(lo='low_b', hi='high_b')} AS interval_b, base_unit_b, metric_b,
+       reasons, review_note
+FROM intermediate.int_published_figures__pair_candidates
+ORDER BY pair_rank
+"""
+
+
+@dataclass
+class PairReview:
+    csv: Path
+    pairs: int
+    to_review: int
+    disagreeing_to_review: int
+
+
+def write_pair_review(settings: Settings) -> PairReview:
+    """Write reports/published_figure_pairs.csv (UTF-8 with BOM for Excel) and say how many pairs await review."""
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    with connect(settings.duckdb_path, read_only=True) as con:
+        frame = con.sql(QUERY).pl()
+    path = settings.reports_dir / FILE_NAME
+    neutralise(frame).write_csv(path, include_bom=True)
+    pending = frame.filter(frame["status"] == "to review")
+    return PairReview(path, frame.height, pending.height, pending.filter(pending["verdict"] == "DISAGREE").height)
