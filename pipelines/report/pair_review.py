@@ -12,26 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.quality.engine import MACROS
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
 FILE_NAME = "published_figure_pairs.csv"
 
-# Intervals as auditors read them: no trailing zeros, an open bound as +∞ (1e24 stands for it in the warehouse).
-_NUMBER = "regexp_replace(regexp_replace(CAST({x} AS VARCHAR), '(\\.\\d*?)0+$', '\\1'), '\\.$', '')"
-_INTERVAL = ("CASE WHEN {lo} = {hi} THEN " + _NUMBER.format(x="{lo}") + " ELSE '[' || " + _NUMBER.format(x="{lo}")
-             + " || ', ' || CASE WHEN {hi} >= 1e23 THEN '+∞' ELSE " + _NUMBER.format(x="{hi}") + " END || ']' END")
-
-QUERY = f"""
+# Numbers and intervals written as in the findings (the engine's macros r57_fmt, r57_interval: no trailing
+# zeros, an open bound as +∞).
+QUERY = """
 SELECT pair_rank, coalesce(review_decision, 'to review') AS status,
        CASE WHEN review_decision = 'part_of' THEN 'part and whole (rule PF-PART-LE-WHOLE-REVIEWED)'
             WHEN intervals_overlap THEN 'agree within rounding' ELSE 'DISAGREE' END AS verdict,
-       {_NUMBER.format(x='gap')} AS gap, score,
-       figure_id_a, document_a, section_a, quote_a, stated_a,
-       {_INTERVAL.format(lo='low_a', hi='high_a')} AS interval_a, base_unit_a, metric_a,
-       figure_id_b, document_b, section_b, quote_b, stated_b,
-       {_INTERVAL.format(lo='low_b', hi='high_b')} AS interval_b, base_unit_b, metric_b,
+       r57_fmt(gap) AS gap, score,
+       figure_id_a, document_a, section_a, quote_a, stated_a, r57_interval(low_a, high_a) AS interval_a, base_unit_a, metric_a,
+       figure_id_b, document_b, section_b, quote_b, stated_b, r57_interval(low_b, high_b) AS interval_b, base_unit_b, metric_b,
        reasons, review_note
 FROM intermediate.int_published_figures__pair_candidates
 ORDER BY pair_rank
@@ -50,6 +46,7 @@ def write_pair_review(settings: Settings) -> PairReview:
     """Write reports/published_figure_pairs.csv (UTF-8 with BOM for Excel) and say how many pairs await review."""
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     with connect(settings.duckdb_path, read_only=True) as con:
+        con.execute(MACROS)
         frame = con.sql(QUERY).pl()
     path = settings.reports_dir / FILE_NAME
     neutralise(frame).write_csv(path, include_bom=True)
