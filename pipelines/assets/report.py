@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
+from pipelines.report.pair_review import write_pair_review
 from pipelines.report.render import write_report
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect
@@ -13,7 +14,8 @@ from pipelines.warehouse import connect
 @asset(
     key=AssetKey(["report", "dq_report"]),
     group_name="report",
-    deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"])],
+    deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"]),
+          AssetKey(["intermediate", "int_published_figures__pair_candidates"])],
     kinds={"html"},
     description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx: findings by agency, figures side by side.",
 )
@@ -23,7 +25,10 @@ def dq_report(context, warehouse: WarehouseResource):
         gx = con.sql("SELECT suite, \"table\", expectation, \"column\", success, unexpected_count FROM audit.gx_results").pl().to_dicts()
     paths = write_report(settings, gx_results=gx)
     context.log.info(f"data-quality report: {paths.html}")
+    # Report-figure pairs that may state the same quantity, for an auditor's decision (README: "Reviewing restatements").
+    pairs = write_pair_review(settings)
     return MaterializeResult(metadata={
         "html": MetadataValue.path(str(paths.html)), "csv": MetadataValue.path(str(paths.csv)),
         "xlsx": MetadataValue.path(str(paths.xlsx)),
+        "pair_review_csv": MetadataValue.path(str(pairs.csv)), "pairs_to_review": pairs.to_review,
     })
