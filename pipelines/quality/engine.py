@@ -171,7 +171,7 @@ def build_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
     return con.execute("SELECT count(*) FROM audit.dq_figures").fetchall()[0][0]
 
 
-def _roles(rule: Rule) -> list[tuple[int, str, str]]:
+def rule_roles(rule: Rule) -> list[tuple[int, str, str]]:
     """(part number, role, metric or figure id) for one relation rule. Pairs of `equal` are parts 1..n."""
     spec = rule.spec
     if rule.kind == "equal":
@@ -208,7 +208,7 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     )
     roles_frame = pl.DataFrame(
         [{"rule_id": r.id, "bind": r.bind, "part_no": part, "role": role, "ref": ref}
-         for r in relation_rules for part, role, ref in _roles(r)],
+         for r in relation_rules for part, role, ref in rule_roles(r)],
         schema={"rule_id": pl.String, "bind": pl.String, "part_no": pl.Int64, "role": pl.String, "ref": pl.String},
     )
     echo_frame = pl.DataFrame([{"rule_id": r.id, "domain": d} for r in catalogue.rules.values() for d in r.echo_of],

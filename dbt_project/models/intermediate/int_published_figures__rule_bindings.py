@@ -8,7 +8,7 @@ lists its configuration, it reads no data.
 
 import polars as pl
 
-from pipelines.quality.engine import _roles
+from pipelines.quality.engine import rule_roles
 from pipelines.quality.rules import load_catalogue
 from pipelines.settings import load_settings
 
@@ -18,5 +18,5 @@ def model(dbt, session):
     catalogue = load_catalogue(load_settings().rules_dir)
     rows = sorted({(rule.id, rule.file, ref)
                    for rule in catalogue.rules.values() if rule.bind == "id" and rule.kind != "row_check"
-                   for _, _, ref in _roles(rule)})
+                   for _, _, ref in rule_roles(rule)})
     return pl.DataFrame(rows, schema={"rule_id": pl.String, "rule_file": pl.String, "figure_id": pl.String}, orient="row")
