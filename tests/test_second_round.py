@@ -1,0 +1,192 @@
+"""A second reporting round the rules did not grow up with (tests/second_round/): every planted fault
+is found, and nothing consistent is called an error.
+
+The round is generated into a temporary folder (seed 7), the real `full_load` job runs on it once
+(module-scoped fixture, ~1-2 min), and the findings are compared with the ground truth written
+beside the files (ground_truth.csv, consistent_cases.csv). More seeds through the pipeline:
+R57_SECOND_ROUND_SEEDS=7,1234 pytest tests/test_second_round.py (each seed is one more run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from second_round.generate import generate, read_ground_truth  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = [int(s) for s in os.environ.get("R57_SECOND_ROUND_SEEDS", "7").split(",") if s.strip()]
+# Diagnostic only (never set by default): leave out faults whose rule must also change the marts, to see the
+# recall of the other rules while those marts still fail; the run says it is partial.
+OMIT = [x for x in os.environ.get("R57_SECOND_ROUND_OMIT", "").split(",") if x.strip()]
+AGENCY_RULE = re.compile(r"^(TS|BUD|DB|IP)-")  # rules about agency submissions (report rules are GOV-, BCD-, PF-)
+DMY = re.compile(r"\d{2}/\d{2}/\d{4}")
+
+
+@dataclass
+class Run:
+    seed: int
+    root: Path
+    faults: list[dict]
+    cases: list[dict]
+    files: set[str]
+    success: bool
+    failed_steps: list[str]
+    seconds: float
+    findings: list[dict]
+    submissions: list[dict]
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
+def second_round(request, tmp_path_factory) -> Run:
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    seed = request.param
+    root = tmp_path_factory.mktemp(f"second_round_{seed}")
+    gt = generate(root / "round", seed, OMIT)
+    faults, cases = read_ground_truth(root / "round")
+    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"), "duckdb_path": str(root / "wh" / "r57.duckdb"),
+              "inbox_dir": str(gt.inbox)}
+    job = defs.resolve_job_def("full_load")
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as mp:  # dbt reads the paths from the environment; restored afterwards
+        mp.setenv("R57_DUCKDB_PATH", config["duckdb_path"])
+        mp.setenv("R57_HOME", config["home"])
+        result = job.execute_in_process(run_config={"resources": {"warehouse": {"config": config}}},
+                                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    seconds = time.monotonic() - started
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    con = duckdb.connect(config["duckdb_path"], read_only=True)
+    try:
+        submissions = _rows(con, "SELECT file_name, status, message FROM audit.submissions")
+        try:
+            findings = _rows(con, "SELECT rule_id, severity, agency_code, document, location, message FROM audit.dq_findings")
+        except duckdb.CatalogException:  # the run stopped before the rules
+            findings = []
+    finally:
+        con.close()
+    print(f"\nsecond round, seed {seed}: {len(gt.files)} files, full_load {seconds:.0f} s, {len(findings)} findings"
+          + (f"; DIAGNOSTIC RUN, faults left out: {', '.join(OMIT)}" if OMIT else ""))
+    return Run(seed, root, faults, cases, gt.file_names, result.success, failed, seconds, findings, submissions)
+
+
+def _rows(con, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+# ------------------------------------------------------------------------------------- matching
+def documents(finding: dict) -> list[str]:
+    return [d.strip() for d in (finding["document"] or "").split("; ") if d.strip()]
+
+
+def cites_row(finding: dict, file_name: str, row: int) -> bool:
+    """The location names this row of this file: 'row N...', 'FILE row N', or a range 'rows N-M'."""
+    for segment in (finding["location"] or "").split("; "):
+        segment = segment.strip()
+        if segment.startswith(file_name + " "):
+            segment = segment[len(file_name) + 1:]
+        elif any(segment.startswith(d + " ") for d in documents(finding)):
+            continue  # a row of another file
+        m = re.match(r"rows? (\d+)(?:-(\d+))?\b", segment)
+        if m and int(m[1]) <= row <= int(m[2] or m[1]):
+            return True
+    return False
+
+
+def same_source(fault: dict, finding: dict) -> bool:
+    """Same rule, same agency, and the finding cites the fault's file (group findings name no agency: matched by date)."""
+    if finding["rule_id"] != fault["rule_id"]:
+        return False
+    if fault["agency_code"]:
+        if finding["agency_code"] != fault["agency_code"]:
+            return False
+        return fault["file_name"] in documents(finding)
+    if finding["agency_code"] is not None:
+        return False
+    return fault["file_name"] in documents(finding) or any(
+        d in (finding["document"] or "") for d in DMY.findall(fault["file_name"]))
+
+
+def matches(fault: dict, finding: dict) -> bool:
+    return same_source(fault, finding) and (fault["row"] is None or cites_row(finding, fault["file_name"], fault["row"]))
+
+
+def recall_table(run: Run) -> str:
+    lines = [f"seed {run.seed}: recall per planted fault (rule, fault, agency, file row -> matched?)"]
+    per_rule: dict[str, list[bool]] = {}
+    for f in run.faults:
+        hit = any(matches(f, x) for x in run.findings)
+        per_rule.setdefault(f["rule_id"], []).append(hit)
+        near = "" if hit else f"   [{sum(1 for x in run.findings if x['rule_id'] == f['rule_id'])} findings of this rule in the run]"
+        lines.append(f"  {'ok  ' if hit else 'MISS'} {f['rule_id']:<32} {f['fault_id']:<5} {f['agency_code'] or '(group)':<12} "
+                     f"{f['file_name']}{'' if f['row'] is None else ' row ' + str(f['row'])}{near}")
+    lines.append("per rule (caught / planted):")
+    for rule, hits in sorted(per_rule.items()):
+        lines.append(f"  {rule:<32} {sum(hits)}/{len(hits)}")
+    return "\n".join(lines)
+
+
+def false_errors(run: Run) -> list[str]:
+    consistent = {n: c["case_id"] for c in run.cases for n in c["file_names"]}
+    out = []
+    for x in run.findings:
+        if x["severity"] != "error" or not AGENCY_RULE.match(x["rule_id"]):
+            continue
+        cited = [consistent[d] for d in documents(x) if d in consistent]
+        explained = any(same_source(f, x) for f in run.faults)
+        if cited or not explained:
+            why = f"cites consistent case {', '.join(sorted(set(cited)))}" if cited else "not in the ground truth"
+            out.append(f"  {x['rule_id']:<28} {x['agency_code'] or '-':<12} {why}\n      {x['document']} | {x['location']}\n"
+                       f"      {x['message'][:300]}")
+    return out
+
+
+# ----------------------------------------------------------------------------------------- tests
+def test_the_load_runs_to_the_end(second_round):
+    assert second_round.success, f"full_load failed at steps {second_round.failed_steps}"
+
+
+def test_every_file_of_the_round_is_accepted(second_round):
+    """The files are hostile but valid: typed XLSX numbers and dates, BOM, CRLF, en/vi styles, đồng/triệu/tỷ."""
+    registered = {s["file_name"]: s for s in second_round.submissions}
+    assert second_round.files <= set(registered), f"not registered: {sorted(second_round.files - set(registered))}"
+    rejected = [f"  {s['message']}" for s in second_round.submissions if s["status"] != "accepted"]
+    assert not rejected, f"{len(rejected)} valid files rejected:\n" + "\n".join(rejected)
+
+
+def test_every_planted_fault_is_found(second_round):
+    missed = [f for f in second_round.faults if not any(matches(f, x) for x in second_round.findings)]
+    stopped = "" if second_round.success else (
+        f" (the load stopped at {second_round.failed_steps}: {len(second_round.findings)} findings were written)")
+    assert not missed, f"{len(missed)} of {len(second_round.faults)} planted faults not found{stopped}\n" + recall_table(second_round)
+
+
+def test_no_error_beyond_the_planted_faults(second_round):
+    if not second_round.success:
+        pytest.fail(f"cannot tell: the load stopped at {second_round.failed_steps} "
+                    f"({len(second_round.findings)} findings written)")
+    wrong = false_errors(second_round)
+    assert not wrong, f"{len(wrong)} error findings the ground truth does not explain:\n" + "\n".join(wrong)
+
+
+def test_a_second_seed_writes_a_different_round_with_the_same_guarantees(tmp_path):
+    """Generation alone (no pipeline): another seed, other figures, the same faults and cases, self-checked."""
+    a, b = generate(tmp_path / "a", 7), generate(tmp_path / "b", 8)
+    assert [(f.fault_id, f.rule_id) for f in a.faults] == [(f.fault_id, f.rule_id) for f in b.faults]
+    assert [c.case_id for c in a.consistent] == [c.case_id for c in b.consistent]
+    differing = [f for f in a.files if f in b.files and (a.inbox / f).read_bytes() != (b.inbox / f).read_bytes()]
+    assert len(differing) > 0.9 * len(a.files)
+    again = generate(tmp_path / "c", 7)
+    assert all((a.inbox / f).read_bytes() == (again.inbox / f).read_bytes() for f in a.files if f.endswith(".csv"))
