@@ -129,6 +129,8 @@ def test_each_task_rule_fires_on_its_row_and_nowhere_else(run):
         ("TS-CO-AGENCY-UNKNOWN", "BCT", "NQ71:NQ71-909 / BCT", bct, "row 10, column Cơ quan phối hợp"),
         ("TS-TASK-CONFLICT", "BCA", "NQ71:NQ71-900", "BCA__task_status__2025-12-15.csv",
          "row 2; kept: BCT__task_status__2025-12-15.csv row 2"),
+        # BCA's copy of BCT's task both names another lead and conflicts with the lead's own row
+        ("TS-NOT-LEAD-AGENCY", "BCA", "NQ71:NQ71-900", "BCA__task_status__2025-12-15.csv", "row 2, column Cơ quan chủ trì"),
         ("TS-NOT-LEAD-AGENCY", "BKHCN", "NQ71:NQ71-930", "BKHCN__task_status__2025-12-15.csv", "row 2, column Cơ quan chủ trì"),
         ("TS-STATUS-REGRESSION", "BCA", "NQ71:NQ71-921", "BCA__task_status__2025-12-15.csv",
          "row 4; previous: BCA__task_status__2025-11-14.csv row 3"),

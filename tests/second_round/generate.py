@@ -1,7 +1,7 @@
 """A second, independent reporting round, written as new agencies would send it, with its ground truth.
 
 Written from the contracts (sources/contracts/), the reference data (sources/reference/) and the
-constraint catalogue (/work/plan/constraints.md) only; it shares no code with the sample generators.
+constraint catalogue (the constraint table (expectations/README.md)) only; it shares no code with the sample generators.
 
     python -m tests.second_round.generate --seed 7 --out DIR
 
@@ -39,7 +39,7 @@ REFERENCE = ROOT / "sources" / "reference"
 
 TASK_D1, TASK_D2 = date(2025, 10, 31), date(2025, 12, 20)  # open period 2025-Q4
 DB_D1, DB_D2 = date(2025, 8, 31), date(2025, 11, 30)  # open period 2025
-SEVERITY = {  # /work/plan/constraints.md (E = error, W = warning)
+SEVERITY = {  # the constraint table (expectations/README.md) (E = error, W = warning)
     **dict.fromkeys(["TS-ON-TIME-PAST-DEADLINE", "TS-OVERDUE-BEFORE-DEADLINE", "TS-DONE-WITHOUT-DATE",
                      "TS-IN-PROGRESS-WITH-COMPLETION", "TS-DONE-ON-TIME-AFTER-DEADLINE", "TS-DONE-LATE-BEFORE-DEADLINE",
                      "TS-COMPLETED-BEFORE-ASSIGNED", "TS-DEADLINE-BEFORE-ASSIGNED", "TS-NOT-LEAD-AGENCY",

@@ -1,4 +1,4 @@
-"""An independent reading of /work/plan/constraints.md over the round the generator writes.
+"""An independent reading of the constraint table (expectations/README.md) over the round the generator writes.
 
 The generator keeps, beside every file it writes, the logical records of that file (which row
 says what, with the interval its written precision allows). This module evaluates the binding
