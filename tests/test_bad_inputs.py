@@ -17,8 +17,11 @@ from pipelines.report.safe_cells import neutralise
 from pipelines.settings import load_settings
 
 HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "bad_inputs" / "files"
-EXPECTED = yaml.safe_load((HERE / "bad_inputs" / "expected.yml").read_text(encoding="utf-8"))
+# The corpus: tests/bad_inputs/files + expected.yml, and one folder per family of hostile input
+# (tests/bad_inputs/<family>/files + expected.yml); file names are unique across all of them.
+CORPORA = [HERE / "bad_inputs"] + sorted(p for p in (HERE / "bad_inputs").iterdir() if (p / "expected.yml").is_file())
+EXPECTED = [{**case, "corpus": corpus}
+            for corpus in CORPORA for case in yaml.safe_load((corpus / "expected.yml").read_text(encoding="utf-8"))]
 SAMPLES = HERE.parent / "sources" / "samples" / "2025-12-15"
 GOOD = ["CA_MAU__task_status__2025-12-15.csv", "CAO_BANG__task_summary__2025-12-15.csv"]
 OVERSIZE = "HA_NOI__task_summary__2025-12-15.csv"
@@ -28,7 +31,8 @@ OVERSIZE = "HA_NOI__task_summary__2025-12-15.csv"
 def loaded(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     inbox = root / "inbox"
-    shutil.copytree(CORPUS, inbox / "bad")
+    for corpus in CORPORA:
+        shutil.copytree(corpus / "files", inbox / "bad" / corpus.name)
     for name in GOOD:
         shutil.copy(SAMPLES / name, inbox / name)
     # Over the 50 MB default limit, and sparse: it must be refused without being read.
@@ -48,7 +52,8 @@ def loaded(tmp_path_factory):
 
 def test_the_corpus_is_big_enough():
     assert len(EXPECTED) >= 30
-    assert {e["file"] for e in EXPECTED} == {p.name for p in CORPUS.iterdir()}
+    files = [p.name for corpus in CORPORA for p in (corpus / "files").iterdir()]
+    assert sorted(e["file"] for e in EXPECTED) == sorted(files)  # one expectation per file, no name twice
 
 
 @pytest.mark.parametrize("case", EXPECTED, ids=[e["file"] for e in EXPECTED])
@@ -66,7 +71,7 @@ def test_each_bad_file_gets_its_message(loaded, case):
         assert archived is not None
         path = (settings.warehouse_dir / archived).resolve()
         assert settings.archive_dir.resolve() in path.parents
-        assert path.read_bytes() == (CORPUS / case["file"]).read_bytes()
+        assert path.read_bytes() == (case["corpus"] / "files" / case["file"]).read_bytes()
     if "message" in case:
         assert case["message"] in message, message
 
