@@ -1,9 +1,11 @@
 """When the pipeline runs by itself: a daily full load, and a sensor on the inbox.
 
-The sensor never opens the warehouse (a load may hold it): it remembers, in its cursor, the size
-and modification time of every file it has seen, and asks for a run when a file is new or
-changed. The run then loads whatever is not yet registered, so two requests for the same file
-cost nothing but a skip.
+The sensor never opens the warehouse (a load may hold it): it remembers, in its cursor, the kind,
+size and modification time of every inbox entry the loader would register (read with lstat from
+the loader's own listing: no link is followed, no file opened), and asks for a run when an entry
+is new or changed. A removed entry is dropped from the cursor, so a file taken away and put back
+(even with its old modification time) asks for a run again. The run then loads whatever is not
+yet registered, so two requests for the same file cost nothing but a skip.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from dagster import (
 )
 
 from pipelines.assets.rounds import REPORTING_DATES
-from pipelines.ingest.loader import FILE_NAME, discover
+from pipelines.ingest.inbox import list_inbox, printable
+from pipelines.ingest.loader import parse_name
 from pipelines.settings import load_settings
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -48,9 +51,10 @@ def daily_schedule(job) -> ScheduleDefinition:
     )
 
 
-def inbox_state(inbox) -> dict[str, str]:
-    """file path (relative to the inbox) -> size:mtime, for every file the loader would read."""
-    return {str(p.relative_to(inbox)): f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in discover(inbox)}
+def inbox_state(inbox, log=None) -> dict[str, str]:
+    """entry path (relative to the inbox, escaped if not printable) -> kind:size:mtime, for every entry the loader registers."""
+    return {printable(e.rel): f"{e.kind}:{e.stat.st_size}:{e.stat.st_mtime_ns}"
+            for e in list_inbox(inbox, log or (lambda line: None))}
 
 
 def inbox_sensor(job):
@@ -64,15 +68,18 @@ def inbox_sensor(job):
     def _sensor(context):
         inbox = load_settings().inbox_dir
         seen = json.loads(context.cursor) if context.cursor else {}
-        now = inbox_state(inbox)
+        now = inbox_state(inbox, context.log.warning)
         changed = sorted(name for name, state in now.items() if seen.get(name) != state)
         if not changed:
+            if set(seen) - set(now):  # forget removed entries, so one put back is seen as new
+                return SensorResult(skip_reason=f"no new or changed file in {inbox} ({len(now)} files; "
+                                                f"{len(set(seen) - set(now))} removed)", cursor=json.dumps(now, sort_keys=True))
             return SkipReason(f"no new or changed file in {inbox} ({len(now)} files)")
         key = hashlib.sha256("\n".join(f"{n}={now[n]}" for n in changed).encode()).hexdigest()[:16]
         preview = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
         context.log.info(f"{len(changed)} new or changed files: {preview}")
         # every reporting date named by a file becomes a partition of the round reports
-        dates = {m["date"] for name in changed if (m := FILE_NAME.match(name.rsplit("/", 1)[-1])) and _is_date(m["date"])}
+        dates = {m["date"] for name in changed if (m := parse_name(name.rsplit("/", 1)[-1])) and _is_date(m["date"])}
         known = set(context.instance.get_dynamic_partitions(REPORTING_DATES.name))
         new_dates = sorted(dates - known)
         return SensorResult(

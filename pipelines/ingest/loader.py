@@ -3,11 +3,18 @@
 One file is one transaction: its registration, its rows or its quarantine report commit together,
 so a killed load leaves no half-loaded submission. A file already registered (same sha256) is not
 loaded again, which makes a re-run on the same inbox a no-op.
+
+What may cross the inbox, and how it is read, is `pipelines/ingest/inbox.py`: an entry that is not
+a regular file (a link, a FIFO, a directory named like a submission) is registered as rejected,
+unread and unarchived; a file that vanishes or changes while it is read is skipped with a logged
+line (`LoadSummary.skipped`) and no record, so the next run loads it; a name is checked whole
+(printable, at most 120 characters, then the pattern).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,11 +26,14 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.contracts import Contract, load_contracts
+from pipelines.ingest.inbox import Entry, Unstable, archive_name, entry_for, list_inbox, name_problem, printable, read_stable
 from pipelines.ingest.parsing import PROBLEM_SCHEMA, ParseResult, parse_submission, problem
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_tables
 
-FILE_NAME = re.compile(r"^(?P<agency>[A-Z0-9_]+)__(?P<domain>[a-z_]+)__(?P<date>\d{4}-\d{2}-\d{2})\.(?P<ext>[A-Za-z0-9]+)$")
+# Always used with fullmatch (`$` would let a trailing newline through); [0-9], not \d, which takes any script's digits.
+FILE_NAME = re.compile(r"(?P<agency>[A-Z0-9_]+)__(?P<domain>[a-z_]+)__(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})\.(?P<ext>[A-Za-z0-9]+)")
+NAME_RULE = "file name must be <AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv|xlsx, e.g. BKHCN__task_status__2025-12-15.csv"
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -35,31 +45,28 @@ class LoadSummary:
     rejected: int = 0
     rows_loaded: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)  # one line per rejected file
+    skipped: list[str] = field(default_factory=list)  # one line per file left for the next run (no record)
 
     def __add__(self, other: "LoadSummary") -> "LoadSummary":
         return LoadSummary(
             seen=self.seen + other.seen, new=self.new + other.new, accepted=self.accepted + other.accepted,
             rejected=self.rejected + other.rejected, rows_loaded={**self.rows_loaded, **other.rows_loaded},
-            messages=self.messages + other.messages)
+            messages=self.messages + other.messages, skipped=self.skipped + other.skipped)
 
 
-# Files a person or a tool leaves beside the data; anything else is registered, even if only to be rejected.
-IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"}
+logger = logging.getLogger(__name__)
 
 
-def discover(inbox: Path) -> list[Path]:
-    """Every regular file under the inbox, except READMEs, editor lock files and hidden files.
+def discover(inbox: Path, log=None) -> list[Path]:
+    """Every inbox entry the loader registers: regular files, and the entries it refuses with a record
+    (links, FIFOs, directories named like submissions). READMEs, lock and hidden files are left out;
+    a name starting with ".." is kept, to be rejected with a message, never skipped in silence."""
+    return [e.path for e in list_inbox(inbox, log or logger.warning)]
 
-    A name starting with ".." is not a hidden file but a suspicious one: it is kept, to be rejected
-    with a message, never skipped in silence.
-    """
-    if not inbox.exists():
-        return []
-    return sorted(
-        p for p in inbox.rglob("*")
-        if p.is_file() and p.name.lower() not in IGNORED_NAMES and not p.name.lower().startswith(("readme", "~$"))
-        and (not p.name.startswith(".") or p.name.startswith(".."))
-    )
+
+def parse_name(file_name: str) -> re.Match | None:
+    """The parts of a well-formed submission name (printable, not over-long, the whole pattern), or None."""
+    return FILE_NAME.fullmatch(file_name) if name_problem(file_name) is None else None
 
 
 def load_references(settings: Settings) -> dict:
@@ -116,8 +123,7 @@ def _agency_problem(agency: str, day: date | None, validity: dict) -> str | None
 
 def archive(settings: Settings, data: bytes, sha256: str, file_name: str) -> Path:
     """Content-addressed copy of the raw bytes; written to a temp name and renamed, so never half-written."""
-    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", file_name)
-    target = settings.archive_dir / sha256[:2] / f"{sha256}__{safe_name}"
+    target = settings.archive_dir / sha256[:2] / archive_name(sha256, file_name)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".part")
@@ -127,12 +133,9 @@ def archive(settings: Settings, data: bytes, sha256: str, file_name: str) -> Pat
 
 
 def _check_name(file_name: str, references: dict[str, set[str]], contracts: dict[str, Contract]):
-    match = FILE_NAME.match(file_name)
+    match = FILE_NAME.fullmatch(file_name)
     if not match:
-        return None, problem(
-            0, "(file name)", file_name,
-            "file name must be <AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv|xlsx, e.g. BKHCN__task_status__2025-12-15.csv",
-        )
+        return None, problem(0, "(file name)", printable(file_name), NAME_RULE)
     agency, domain, day, ext = match["agency"], match["domain"], match["date"], match["ext"].lower()
     issues = []
     if domain not in contracts:
@@ -190,27 +193,55 @@ def _one_line(file_name: str, problems: pl.DataFrame) -> str:
 Identify = Callable[[str], tuple[dict | None, pl.DataFrame | None]]
 
 
-def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path, identify: Identify, references,
+def _refused_key(entry: Entry) -> str:
+    """Identity of an entry refused unread: where it is and, for a link, what it names (hashed, never stored),
+    so a re-run finds it registered and a link pointed elsewhere is a new record."""
+    target = os.fsencode(os.readlink(entry.path)) if entry.kind == "symlink" else b""
+    return hashlib.sha256(b"\0".join([b"refused", entry.kind.encode(), os.fsencode(entry.rel), target])).hexdigest()
+
+
+def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry | Path, identify: Identify, references,
               contracts, max_bytes: int) -> tuple[str, str | None, int, str | None]:
-    """Load one file. identify(file name) gives its agency, domain and date, or problems.
-    Returns (status, domain, rows loaded, one-line message if rejected)."""
-    file_name = path.name
-    size = path.stat().st_size
-    if size > max_bytes:
-        # Refused unread: the registration is keyed by name and size, and nothing is archived.
-        sha256 = hashlib.sha256(f"oversize:{file_name}:{size}".encode()).hexdigest()
-        data = None
-    else:
-        data = path.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
+    """Load one inbox entry. identify(file name) gives its agency, domain and date, or problems.
+    Returns (status, domain, rows loaded, message): status is accepted, rejected (message: the one
+    line), known (registered before) or skipped (message: why it is left for a later run)."""
+    if not isinstance(entry, Entry):
+        entry = entry_for(entry)
+    # Stored and shown as itself unless a character is not printable (then escaped: \n, \udcXX).
+    file_name = printable(entry.name)
+    refusal = entry.refusal
+    data = None
+    try:
+        if refusal is not None:
+            sha256, size = _refused_key(entry), 0
+        elif entry.stat.st_size > max_bytes:
+            # Refused unread: the registration is keyed by name and size, and nothing is archived.
+            size = entry.stat.st_size
+            sha256 = hashlib.sha256(f"oversize:{file_name}:{size}".encode()).hexdigest()
+        else:
+            got = read_stable(entry, max_bytes)
+            if isinstance(got, Unstable):
+                return "skipped", None, 0, f"{printable(entry.rel)}: {got.reason}; left for the next run"
+            data, size = got, len(got)
+            sha256 = hashlib.sha256(data).hexdigest()  # the very bytes that are parsed and archived
+    except OSError as exc:  # a link removed before it could be examined
+        return "skipped", None, 0, f"{printable(entry.rel)}: gone before it could be examined ({exc.strerror}); left for the next run"
     # Two agencies may send byte-identical files (same counts): the id covers the name as well.
     submission_id = hashlib.sha256(f"{file_name}\0{sha256}".encode()).hexdigest()[:32]
     if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchall():
         return "known", None, 0, None
 
-    meta, problems = identify(file_name)
+    why = name_problem(entry.name)
+    if why:
+        meta, problems = None, problem(0, "(file name)", file_name, why)
+    else:
+        meta, problems = identify(entry.name)
     result: ParseResult | None = None
-    if data is None:
+    if refusal is not None:
+        # Named, never read: the record says what the entry was; a name problem follows as a second problem.
+        refused = problem(0, "(file)", entry.kind, refusal)
+        problems = refused if problems is None else pl.concat([refused, problems])
+    elif data is None:
         problems = problem(0, "(file)", str(size), f"file is {size} bytes, over the limit of {max_bytes} bytes; refused unread")
     elif problems is None:
         result = parse_submission(data, meta["ext"], contracts[meta["domain"]], references, meta["reporting_date"])
@@ -258,20 +289,40 @@ def load_inbox(settings: Settings, max_bytes: int | None = None, log=None) -> Lo
     contracts = load_contracts(settings.contracts_dir)
     references = load_references(settings)
     agency_domains = {d: c for d, c in contracts.items() if c.submitted_by == "agency"}
-    return load_paths(settings, discover(settings.inbox_dir),
-                      lambda name: _check_name(name, references, agency_domains), references, contracts, max_bytes, log)
+    unlisted: list[str] = []  # sub-folders that could not be listed: nothing to record, a line to log
+
+    def note(line: str) -> None:
+        unlisted.append(line)
+        (log or logger.warning)(f"skipped {line}")
+
+    entries = list_inbox(settings.inbox_dir, note)
+    summary = load_paths(settings, entries, lambda name: _check_name(name, references, agency_domains),
+                         references, contracts, max_bytes, log)
+    summary.skipped[:0] = unlisted
+    return summary
 
 
-def load_paths(settings: Settings, paths: list[Path], identify: Identify, references, contracts,
+def load_paths(settings: Settings, paths: list[Path | Entry], identify: Identify, references, contracts,
                max_bytes: int | None = None, log=None) -> LoadSummary:
+    """Load these entries one by one; one that cannot be read whole this run is skipped with a logged line."""
     max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    say = log or logger.warning
     summary = LoadSummary()
     with connect(settings.duckdb_path, log=log) as con:
         ensure_tables(con, contracts)
-        for path in paths:
+        for item in paths:
             summary.seen += 1
-            status, domain, rows, message = load_file(con, settings, path, identify, references, contracts, max_bytes)
+            try:
+                entry = item if isinstance(item, Entry) else entry_for(item)
+            except OSError as exc:
+                status, message = "skipped", f"{printable(str(item))}: gone before it could be examined ({exc.strerror}); left for the next run"
+            else:
+                status, domain, rows, message = load_file(con, settings, entry, identify, references, contracts, max_bytes)
             if status == "known":
+                continue
+            if status == "skipped":
+                summary.skipped.append(message)
+                say(f"skipped {message}")
                 continue
             summary.new += 1
             if status == "accepted":
