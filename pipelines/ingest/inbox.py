@@ -209,7 +209,8 @@ def read_stable(entry: Entry, max_bytes: int) -> bytes | Unstable:
             before = os.fstat(handle.fileno())
             if not stat.S_ISREG(before.st_mode) or not _same(before, entry.stat):
                 return Unstable("was replaced or changed after it was listed")
-            data = _read(handle, max_bytes + 1)
+            # one byte more than listed is enough to see that it grew (and sizes the buffer to the file, not the limit)
+            data = _read(handle, min(entry.stat.st_size, max_bytes) + 1)
             after = os.fstat(handle.fileno())
         now = os.lstat(entry.path)
     except FileNotFoundError:
@@ -217,6 +218,11 @@ def read_stable(entry: Entry, max_bytes: int) -> bytes | Unstable:
     except OSError as exc:
         return Unstable(f"could not be read ({exc.strerror})")
     if not (_same(after, entry.stat) and _same(now, entry.stat)) or len(data) != entry.stat.st_size:
-        return Unstable(f"changed while it was read (size {entry.stat.st_size} when listed, {now.st_size} after, "
-                        f"{len(data)} bytes read)")
+        listed = entry.stat
+        how = [f"size {listed.st_size} when listed, {now.st_size} after"] if now.st_size != listed.st_size else []
+        if (now.st_dev, now.st_ino) != (listed.st_dev, listed.st_ino):
+            how.append("replaced by another file")
+        elif (after.st_mtime_ns, after.st_ctime_ns, now.st_mtime_ns) != (listed.st_mtime_ns, listed.st_ctime_ns, listed.st_mtime_ns):
+            how.append("written to")
+        return Unstable(f"changed while it was read ({'; '.join(how + [f'{len(data)} bytes read'])})")
     return data

@@ -226,8 +226,9 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry |
             sha256 = hashlib.sha256(data).hexdigest()  # the very bytes that are parsed and archived
     except OSError as exc:  # a link removed before it could be examined
         return "skipped", None, 0, f"{printable(entry.rel)}: gone before it could be examined ({exc.strerror}); left for the next run"
-    # Two agencies may send byte-identical files (same counts): the id covers the name as well.
-    submission_id = hashlib.sha256(f"{file_name}\0{sha256}".encode()).hexdigest()[:32]
+    # Two agencies may send byte-identical files (same counts): the id covers the name as well, as bytes on
+    # disk (the UTF-8 of the name for any name a person can type), so two names escaped alike stay apart.
+    submission_id = hashlib.sha256(os.fsencode(entry.name) + b"\0" + sha256.encode()).hexdigest()[:32]
     if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchall():
         return "known", None, 0, None
 
