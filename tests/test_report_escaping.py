@@ -199,6 +199,12 @@ def test_a_newline_in_a_file_or_sheet_name_forges_no_log_line(run):
                "e.g. BKHCN__task_status__2025-12-15.csv" for m in forged), forged
     assert any("workbook has a hidden sheet (<svg onload=alert(9)>⟨U+000A⟩INFO ok)" in m for m in forged), forged
     assert all("\n" not in m and "\r" not in m for m in forged)
+    # the Dagster UI's list of rejections: one Markdown item per rejected file, none of them markup
+    [submissions] = [m.metadata["rejections"].value for m in run["result"].asset_materializations_for_node("agency_submissions")
+                     if m.asset_key.path == ["audit", "submissions"]]
+    items = submissions.split("\n")
+    assert len(items) == 9 and all(item.startswith("- ") for item in items), items
+    assert r"workbook has a hidden sheet \(\<svg onload\=alert\(9\)\>⟨U+000A⟩INFO ok\)" in submissions
 
 
 def test_the_sensor_logs_a_file_name_on_one_line(tmp_path, monkeypatch):
