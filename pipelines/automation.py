@@ -27,6 +27,7 @@ from dagster import (
 from pipelines.assets.rounds import REPORTING_DATES
 from pipelines.ingest.inbox import list_inbox, printable
 from pipelines.ingest.loader import parse_name
+from pipelines.logsafe import one_line
 from pipelines.settings import load_settings
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -72,11 +73,12 @@ def inbox_sensor(job):
         changed = sorted(name for name, state in now.items() if seen.get(name) != state)
         if not changed:
             if set(seen) - set(now):  # forget removed entries, so one put back is seen as new
-                return SensorResult(skip_reason=f"no new or changed file in {inbox} ({len(now)} files; "
+                return SensorResult(skip_reason=f"no new or changed file in {one_line(inbox)} ({len(now)} files; "
                                                 f"{len(set(seen) - set(now))} removed)", cursor=json.dumps(now, sort_keys=True))
-            return SkipReason(f"no new or changed file in {inbox} ({len(now)} files)")
+            return SkipReason(f"no new or changed file in {one_line(inbox)} ({len(now)} files)")
         key = hashlib.sha256("\n".join(f"{n}={now[n]}" for n in changed).encode()).hexdigest()[:16]
-        preview = ", ".join(changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
+        # a file name may hold a newline: each is shown on the one line, never as a line of its own
+        preview = ", ".join(one_line(n) for n in changed[:5]) + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else "")
         context.log.info(f"{len(changed)} new or changed files: {preview}")
         # every reporting date named by a file becomes a partition of the round reports
         dates = {m["date"] for name in changed if (m := parse_name(name.rsplit("/", 1)[-1])) and _is_date(m["date"])}

@@ -11,6 +11,7 @@ from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi
 from pipelines.ingest.contracts import load_contracts
 from pipelines.ingest.loader import load_inbox
 from pipelines.ingest.published import load_published
+from pipelines.logsafe import md_list, one_line
 from pipelines.resources import SETTINGS, WarehouseResource
 from pipelines.warehouse import connect
 
@@ -40,9 +41,10 @@ def agency_submissions(context, warehouse: WarehouseResource):
     published = load_published(settings, log=context.log.warning)
     both = summary + published
     for message in both.messages:
-        context.log.warning(f"rejected {message}")
+        # the message quotes the file name and cells: one line, nothing hidden, whatever they hold
+        context.log.warning(f"rejected {one_line(message)}")
     context.log.info(
-        f"inbox {settings.inbox_dir}: {summary.seen} files, {summary.new} new, "
+        f"inbox {one_line(settings.inbox_dir)}: {summary.seen} files, {summary.new} new, "
         f"{summary.accepted} accepted, {summary.rejected} rejected; report figures: {published.new} new files"
     )
     with connect(settings.duckdb_path, read_only=True) as con:
@@ -53,7 +55,7 @@ def agency_submissions(context, warehouse: WarehouseResource):
             metadata.update({
                 "files_seen": both.seen, "files_new": both.new,
                 "files_accepted": both.accepted, "files_rejected": both.rejected,
-                "rejections": MetadataValue.md("\n".join(f"- {m}" for m in both.messages) or "none"),
+                "rejections": MetadataValue.md(md_list(both.messages)),
             })
         elif domain:
             metadata["rows_loaded_this_run"] = both.rows_loaded.get(domain, 0)

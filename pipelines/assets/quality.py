@@ -14,6 +14,7 @@ from dagster import (
 
 import polars as pl
 
+from pipelines.logsafe import md_list, one_line
 from pipelines.quality.engine import evaluate
 from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.gx_suites import GX_SCHEMA, load_suites, run_suites
@@ -75,7 +76,7 @@ def dq_findings(context, warehouse: WarehouseResource):
             passed=count == 0,
             severity=AssetCheckSeverity.ERROR if rule.severity == "error" else AssetCheckSeverity.WARN,
             metadata={"findings": count, "echoes_of_rejected_files": echoes,
-                      "examples": MetadataValue.md("\n".join(f"- {m}" for m in samples.get(rule.id, [])) or "none")},
+                      "examples": MetadataValue.md(md_list(samples.get(rule.id, [])))},
         )
 
 
@@ -103,7 +104,7 @@ def gx_results(context, warehouse: WarehouseResource):
         con.unregister("_gx")
     failed = frame.filter(~pl.col("success"))
     for row in failed.iter_rows(named=True):
-        context.log.warning(f"GX {row['suite']}: {row['expectation']} on {row['column']} failed ({row['unexpected_count']} unexpected)")
+        context.log.warning(one_line(f"GX {row['suite']}: {row['expectation']} on {row['column']} failed ({row['unexpected_count']} unexpected)"))
     yield MaterializeResult(metadata={"dagster/row_count": MetadataValue.int(frame.height), "failed": failed.height})
     for spec in GX_SUITES:
         mine = frame.filter(pl.col("suite") == spec.suite)
@@ -111,5 +112,5 @@ def gx_results(context, warehouse: WarehouseResource):
         yield AssetCheckResult(
             check_name=f"gx_{spec.suite}", passed=bad.height == 0, severity=AssetCheckSeverity.ERROR,
             metadata={"expectations": mine.height, "failed": bad.height,
-                      "failures": MetadataValue.md("\n".join(f"- {e} {c or ''}" for e, c in bad.select("expectation", "column").iter_rows()) or "none")},
+                      "failures": MetadataValue.md(md_list(f"{e} {c or ''}" for e, c in bad.select("expectation", "column").iter_rows()))},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
+from pipelines.logsafe import one_line
 from pipelines.report.pair_review import write_pair_review
 from pipelines.report.render import write_report
 from pipelines.resources import WarehouseResource
@@ -24,7 +25,7 @@ def dq_report(context, warehouse: WarehouseResource):
     with connect(settings.duckdb_path, read_only=True) as con:
         gx = con.sql("SELECT suite, \"table\", expectation, \"column\", success, unexpected_count FROM audit.gx_results").pl().to_dicts()
     paths = write_report(settings, gx_results=gx)
-    context.log.info(f"data-quality report: {paths.html}")
+    context.log.info(f"data-quality report: {one_line(paths.html)}")
     # Report-figure pairs that may state the same quantity, for an auditor's decision (README: "Reviewing restatements").
     pairs = write_pair_review(settings)
     return MaterializeResult(metadata={

@@ -13,6 +13,7 @@ from datetime import date
 from dagster import AssetKey, DynamicPartitionsDefinition, MaterializeResult, MetadataValue, asset, define_asset_job
 
 from pipelines.assets.quality import DQ_FINDINGS
+from pipelines.logsafe import one_line
 from pipelines.report.render import write_report
 from pipelines.resources import WarehouseResource
 
@@ -31,7 +32,7 @@ ROUND_REPORT = AssetKey(["report", "round_report"])
 def round_report(context, warehouse: WarehouseResource):
     day = date.fromisoformat(context.partition_key)
     paths = write_report(warehouse.settings, day=day)
-    context.log.info(f"report of the round of {day:%d/%m/%Y}: {paths.html}")
+    context.log.info(f"report of the round of {day:%d/%m/%Y}: {one_line(paths.html)}")
     return MaterializeResult(metadata={"html": MetadataValue.path(str(paths.html)),
                                        "csv": MetadataValue.path(str(paths.csv))})
 

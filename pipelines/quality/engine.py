@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from pipelines.logsafe import RE2_INVISIBLE
 from pipelines.quality.rules import RELATION_ROLES, Catalogue, FigureSource, Rule
 
 # Figures are exact decimals. An open bound ("hơn 3.000": more than 3,000) is stored as this
@@ -105,7 +106,17 @@ FINDING_COLUMNS = [
     "rule_file", "as_of",
 ]
 
+# The placeholders a rule's message may hold (expectations/rules/*.yml).
+PLACEHOLDERS = ("subject", "metric", "actual", "expected", "difference", "tolerance", "unit")
+PLACEHOLDER = "\\{(?:" + "|".join(PLACEHOLDERS) + ")\\}"
+RE2_VISIBLE = "[^" + RE2_INVISIBLE[1:]
+
 # Numbers in messages: no trailing zeros, open bounds shown as such.
+# r57_render fills a message template in one pass: the template is cut into placeholders and
+# literal text first, then each placeholder is replaced by its value, so a value holding
+# "{difference}" (a task id, a subject) is shown as written, never filled in turn. Values are
+# shown with their control and invisible characters as ⟨U+XXXX⟩ (pipelines/logsafe.py): a message
+# is one line, and what it says is what an auditor sees.
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO r57_fmt(x) AS CASE
     WHEN x IS NULL THEN NULL
@@ -115,12 +126,22 @@ CREATE OR REPLACE TEMP MACRO r57_fmt(x) AS CASE
 END;
 CREATE OR REPLACE TEMP MACRO r57_interval(lo, hi) AS
     CASE WHEN lo = hi THEN r57_fmt(lo) ELSE '[' || r57_fmt(lo) || ', ' || r57_fmt(hi) || ']' END;
+CREATE OR REPLACE TEMP MACRO r57_visible(x) AS CASE
+    WHEN x IS NULL OR NOT regexp_matches(x, '{RE2_INVISIBLE}') THEN x
+    ELSE array_to_string(list_transform(regexp_extract_all(x, '{RE2_INVISIBLE}|{RE2_VISIBLE}+'),
+        lambda t: CASE WHEN regexp_full_match(t, '{RE2_INVISIBLE}') THEN printf('⟨U+%04X⟩', unicode(t)) ELSE t END), '')
+END;
 CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expected, difference, tolerance, unit) AS
-    replace(replace(replace(replace(replace(replace(replace(template,
-        '{{unit}}', coalesce(unit, '')),
-        '{{subject}}', coalesce(subject, '')), '{{metric}}', coalesce(metric, '')),
-        '{{actual}}', coalesce(actual, '')), '{{expected}}', coalesce(expected, '')),
-        '{{difference}}', coalesce(difference, '')), '{{tolerance}}', coalesce(tolerance, ''));
+    array_to_string(list_transform(regexp_extract_all(template, '{PLACEHOLDER}|\\{{|[^{{]+'),
+        lambda t: CASE t
+            WHEN '{{subject}}' THEN coalesce(r57_visible(subject), '')
+            WHEN '{{metric}}' THEN coalesce(r57_visible(metric), '')
+            WHEN '{{actual}}' THEN coalesce(r57_visible(actual), '')
+            WHEN '{{expected}}' THEN coalesce(r57_visible(expected), '')
+            WHEN '{{difference}}' THEN coalesce(r57_visible(difference), '')
+            WHEN '{{tolerance}}' THEN coalesce(r57_visible(tolerance), '')
+            WHEN '{{unit}}' THEN coalesce(r57_visible(unit), '')
+            ELSE t END), '');
 """
 
 
@@ -399,8 +420,8 @@ SET echo_of_submission_id = c.submission_id,
     echo_of_file = c.file_name,
     echo_reason = 'rejected',
     message = regexp_replace(f.message, ' \\(absent, counted as 0: [^)]*\\)$', '')
-              || ' [echo of a rejected file: ' || c.file_name || ' was not loaded, so its figures are missing here, not wrong; '
-              || 'fix that file first. Rejected because ' || c.reason || ']'
+              || ' [echo of a rejected file: ' || r57_visible(c.file_name) || ' was not loaded, so its figures are missing here, not wrong; '
+              || 'fix that file first. Rejected because ' || r57_visible(c.reason) || ']'
 FROM (
     SELECT f.finding_id, s.submission_id, s.file_name,
            regexp_replace(s.message, '^' || regexp_escape(s.file_name) || ': ', '') AS reason

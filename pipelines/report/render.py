@@ -1,16 +1,25 @@
 """Write warehouse/reports/: dq_report.html (findings by agency, figures side by side, rejected files)
-and dq_findings.csv / dq_findings.xlsx (every finding, one row each, sorted by agency)."""
+and dq_findings.csv / dq_findings.xlsx (every finding, one row each, sorted by agency).
+
+Nearly every text in the page comes from what agencies sent (file names, task ids, cells, the
+messages quoting them): every template is autoescaped, nothing that carries data is marked safe,
+control and invisible characters are shown as a marked ⟨U+XXXX⟩ (pipelines/logsafe.py), and ids
+and fragments built from data are reduced to [A-Za-z0-9_-] (`anchor`).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
 
+from pipelines import logsafe
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -20,6 +29,37 @@ EXPORT_COLUMNS = [
     "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
     "evidence_quotes", "rule_file", "finding_id", "echo_of_file",
 ]
+
+
+# No quote in it: were it ever output inside an attribute value, it could not end that attribute.
+_INVISIBLE_MARK = Markup("<mark class=invisible>{}</mark>")
+_NOT_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+def shown(value):
+    """Every {{ ... }} of the templates goes through here (Jinja's finalize), then autoescape.
+
+    Text holding control or invisible characters is escaped here and each such character shown as
+    a marked ⟨U+XXXX⟩: the only markup added is that mark, around a code point's label."""
+    if not isinstance(value, str) or not logsafe.INVISIBLE.search(value):
+        return value
+    return Markup(logsafe.INVISIBLE.sub(lambda m: _INVISIBLE_MARK.format(logsafe.label(m.group())), str(escape(value))))
+
+
+def anchor(kind: str, value: str | None) -> str:
+    """An id for `id=` that is also a valid `#fragment` as it stands: letters, digits, _ and -.
+
+    Every other character becomes -HEX- (its code point), so two values never share an id and an
+    agency code (BKHCN, HA_NOI) stays readable: agency-BKHCN."""
+    text = value or ""
+    return f"{kind}-" + _NOT_ID.sub(lambda m: f"-{ord(m.group()):X}-", text)
+
+
+def environment() -> Environment:
+    """The report's templates, all autoescaped whatever their name (dq_report.html.j2 is not *.html)."""
+    env = Environment(loader=PackageLoader("pipelines.report", "templates"), autoescape=True, finalize=shown)
+    env.globals["anchor"] = anchor
+    return env
 
 
 @dataclass
@@ -86,11 +126,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
         rows = part.to_dicts()
         for row in rows:
             row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
-        groups.append({"label": label, "code": rows[0]["agency_code"], "rows": rows,
+        code = rows[0]["agency_code"]
+        groups.append({"label": label, "code": code, "rows": rows,
+                       "anchor": anchor("agency", code) if code else anchor("report", rows[0]["document"]),
                        "errors": sum(r["severity"] == "error" for r in rows),
                        "warnings": sum(r["severity"] == "warning" for r in rows)})
-    env = Environment(loader=PackageLoader("pipelines.report", "templates"), autoescape=select_autoescape(["html"]))
-    html = env.get_template("dq_report.html.j2").render(
+    html = environment().get_template("dq_report.html.j2").render(
         generated_at=datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M"),
         round_date=day.strftime("%d/%m/%Y") if day else None,
         groups=groups,

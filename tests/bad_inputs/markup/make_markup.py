@@ -1,0 +1,146 @@
+"""Write the `markup` family of the bad-input corpus: HTML, script, template placeholders and invisible
+characters in what an agency controls, each file with its expected outcome (expected.yml).
+
+Run from the project root: .venv/bin/python tests/bad_inputs/markup/make_markup.py
+Deterministic: the same bytes every run. File names are limited to [A-Z0-9_] agency codes by the
+loader, so the payloads are in cells (task ids, enum, code and date cells, notes, co-operating
+agencies) and headers. tests/test_bad_inputs.py checks each file's status and message;
+tests/test_report_escaping.py runs the whole pipeline on these files (with hostile file names
+made at test time) and checks the report, the finding messages and the run log.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import xlsxwriter
+import yaml
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "files"
+sys.path.insert(0, str(HERE.parent))
+from make_corpus import BUDGET_HEADER, TASK_HEADER, budget_row, csv_text, task_row, xlsx  # noqa: E402
+
+DAY = "2025-12-01"
+# Every placeholder a rule message may hold: shown as written, never filled in (engine r57_render).
+EVERY_PLACEHOLDER = "{subject}{metric}{actual}{expected}{difference}{tolerance}{unit}"
+
+# Task ids (and co-operating agencies) of the accepted BCA file, each making a row-check finding
+# whose message quotes it: tests/test_report_escaping.py asserts those messages exactly.
+SCRIPT_ID = "<script>alert('task')</script>"
+ATTRIBUTE_ID = "\"><img src=x onerror=alert('id')>"
+PLACEHOLDER_ID = "NQ71-{difference}{expected}"
+EVERY_PLACEHOLDER_ID = "NQ71-" + EVERY_PLACEHOLDER
+INVISIBLE_ID = "NQ71-9\u200b05\u202e"
+TERMINAL_ID = "NQ71-\x1b[2J906"
+CO_AGENCY = "<svg onload=alert('co')>"
+NEWLINE_ID = "NQ71-960\n2025-12-01 06:00:00 INFO all files accepted"
+HEADER_PAYLOAD = "<script>alert('header')</script>"
+HIDDEN_SHEET = "<svg onload=alert(9)>\nINFO ok"  # sheet names: 31 characters at most
+IGNORED_SHEET = "<img src=x onerror=alert(10)>"
+
+CASES: list[tuple[str, bytes | str, dict]] = []
+
+
+def case(name: str, content: bytes | str, row: int, field: str, reason: str, status: str = "rejected",
+         message: str | None = None) -> None:
+    CASES.append((name, content, {"row": row, "field": field, "reason": reason, "status": status,
+                                  **({"message": message} if message else {})}))
+
+
+def tasks(*rows: list[str]) -> str:
+    return csv_text(TASK_HEADER, list(rows))
+
+
+def xlsx_tasks(rows: list[list[str]]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"created": __import__("datetime").datetime(2025, 12, 1, 8, 0, 0)})
+    sheet = book.add_worksheet("Nhiệm vụ")
+    for r, row in enumerate([TASK_HEADER, *rows]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    return buffer.getvalue()
+
+
+def build() -> None:
+    # --- accepted: hostile text is data; it is shown literally wherever it appears (report, messages, log)
+    case(f"BCA__task_status__{DAY}.csv", tasks(
+        # in progress with a completion date: TS-IN-PROGRESS-WITH-COMPLETION quotes the task id
+        task_row(SCRIPT_ID, "BCA", **{"Trạng thái": "Đang thực hiện đúng hạn", "Thời hạn": "01/06/2026",
+                                      "Ghi chú": "<b>note</b><a href=\"javascript:alert('note')\">x</a>"}),
+        # completed without a date: TS-DONE-WITHOUT-DATE
+        task_row(ATTRIBUTE_ID, "BCA", **{"Ngày hoàn thành": ""}),
+        # overdue before its deadline: TS-OVERDUE-BEFORE-DEADLINE ("... ({difference} days to go)")
+        task_row(PLACEHOLDER_ID, "BCA", **{"Trạng thái": "Đang thực hiện quá hạn", "Thời hạn": "11/12/2025",
+                                           "Ngày hoàn thành": ""}),
+        # on time past its deadline: TS-ON-TIME-PAST-DEADLINE ("{subject} ... {actual} ... ({difference} days)")
+        task_row(EVERY_PLACEHOLDER_ID, "BCA", **{"Trạng thái": "Đang thực hiện đúng hạn", "Thời hạn": "21/11/2025",
+                                                 "Ngày hoàn thành": ""}),
+        # invisible characters in the id, a bidi override in the content: TS-DONE-WITHOUT-DATE
+        task_row(INVISIBLE_ID, "BCA", **{"Nội dung nhiệm vụ": "Xây dựng \u202enghị định\u202c về dữ liệu",
+                                         "Ngày hoàn thành": ""}),
+        # a terminal escape in the id, a script as a co-operating agency: TS-CO-AGENCY-UNKNOWN
+        task_row(TERMINAL_ID, "BCA", **{"Cơ quan phối hợp": CO_AGENCY}),
+    ), 0, "", "", status="accepted", message="6 rows loaded")
+    # an unknown column is ignored, and named in the submission's message as written
+    case(f"BCT__task_status__{DAY}.csv",
+         csv_text(TASK_HEADER + [HEADER_PAYLOAD], [task_row("NQ71-950", "BCT") + ["<i>x</i>"]]),
+         0, "", "", status="accepted", message=f"ignored columns: {HEADER_PAYLOAD}")
+    # an XLSX cell may hold a newline (a CSV cannot: the shape check reads lines): TS-IN-PROGRESS-WITH-COMPLETION
+    case(f"BKHCN__task_status__{DAY}.xlsx", xlsx_tasks([
+        task_row(NEWLINE_ID, "BKHCN", **{"Trạng thái": "Đang thực hiện đúng hạn", "Thời hạn": "01/06/2026"})]),
+        0, "", "", status="accepted", message="1 rows loaded")
+
+    # --- rejected: the quarantine quotes the hostile value; the report shows it escaped
+    case(f"BNV__task_status__{DAY}.csv", tasks(
+        task_row("NQ71-951", "BNV", **{"Trạng thái": "<img src=x onerror=alert('enum')>"})),
+        2, "Trạng thái", "unknown value; expected one of")
+    # looks like a valid status; a zero-width space makes it another one
+    case(f"BTP__task_status__{DAY}.csv", tasks(
+        task_row("NQ71-952", "BTP", **{"Trạng thái": "Hoàn thành\u200b đúng hạn"})),
+        2, "Trạng thái", "unknown value; expected one of")
+    case(f"BYT__task_status__{DAY}.csv", tasks(
+        task_row("NQ71-953", "BYT", **{"Chương trình": "{subject}</td><script>alert('code')</script>"})),
+        2, "Chương trình", "unknown programme code")
+    # a right-to-left override makes 01/11/2025 read as a valid date
+    case(f"BXD__task_status__{DAY}.csv", tasks(
+        task_row("NQ71-954", "BXD", **{"Ngày giao": "\u202e5202/11/10"})),
+        2, "Ngày giao", "not a valid date in the declared format dd/mm/yyyy")
+    # the unit is declared once per file; the contradicting cell is quoted in the reason itself
+    case(f"BTC__budget__{DAY}.csv", csv_text(BUDGET_HEADER, [
+        budget_row("10,5"), budget_row("2,5", unit="tỷ đồng<script>alert('unit')</script>", nature="Chi thường xuyên")]),
+        3, "Đơn vị tính", "declared once per file: row 2 says 'tỷ đồng'")
+    # sheet names are quoted in the submission's message: a hidden first sheet is refused by its name,
+    # which holds a newline (the one-line message and the run log must stay one line) ...
+    case(f"BVHTTDL__task_status__{DAY}.xlsx",
+         xlsx({HIDDEN_SHEET: [TASK_HEADER, task_row("NQ71-955", "BVHTTDL")], "Dữ liệu": [TASK_HEADER]}, hidden={HIDDEN_SHEET}),
+         0, "(sheet)", f"workbook has a hidden sheet ({HIDDEN_SHEET})", message=HIDDEN_SHEET)
+    # ... and another sheet is ignored, named in the accepted file's message
+    case(f"VHLKHXHVN__task_status__{DAY}.xlsx",
+         xlsx({"Nhiệm vụ": [TASK_HEADER, task_row("NQ71-956", "VHLKHXHVN")], IGNORED_SHEET: [["<b>x</b>"]]}),
+         0, "", "", status="accepted", message=f"ignored sheets: {IGNORED_SHEET}")
+
+
+def main() -> None:
+    build()
+    OUT.mkdir(exist_ok=True)
+    for old in OUT.iterdir():
+        old.unlink()
+    expected = []
+    for name, content, expect in CASES:
+        assert all(name != e["file"] for e in expected), name
+        (OUT / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        expected.append({"file": name, **expect})
+    (HERE / "expected.yml").write_text(
+        "# The markup family: HTML, script, template placeholders and invisible characters in cells and headers.\n"
+        "# One entry per file in files/: its status and, for a rejected file, its first problem\n"
+        "# (row as a spreadsheet shows it; field; a phrase of the reason); message: a phrase of its message.\n"
+        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+    print(f"wrote {len(expected)} files to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
