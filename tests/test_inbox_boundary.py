@@ -187,15 +187,15 @@ def test_bad_names_are_rejected_shown_safely_and_archived_under_a_bounded_name(s
     content = (SAMPLES / "CAO_BANG__task_summary__2025-12-15.csv").read_bytes()
     raw_names = {
         "BCA__task_summary__2025-12-02.csv\n": (
-            "BCA__task_summary__2025-12-02.csv\\n",
-            "file name contains a control or invisible character (\\n at position 34): 'BCA__task_summary__2025-12-02.csv\\n'"),
+            "BCA__task_summary__2025-12-02.csv⟨U+000A⟩",
+            "file name contains a control or invisible character (⟨U+000A⟩ at position 34): 'BCA__task_summary__2025-12-02.csv⟨U+000A⟩'"),
         "BCT__task_summary\t__2025-12-02.csv": (
-            "BCT__task_summary\\t__2025-12-02.csv",
-            "file name contains a control or invisible character (\\t at position 18): 'BCT__task_summary\\t__2025-12-02.csv'"),
+            "BCT__task_summary⟨U+0009⟩__2025-12-02.csv",
+            "file name contains a control or invisible character (⟨U+0009⟩ at position 18): 'BCT__task_summary⟨U+0009⟩__2025-12-02.csv'"),
         "BNG__task_summary__2025-12-02.csv\u202evsc.exe": (  # a right-to-left override: shows as "...exe.csv"
-            "BNG__task_summary__2025-12-02.csv\\u202evsc.exe",
-            "file name contains a control or invisible character (\\u202e at position 34): "
-            "'BNG__task_summary__2025-12-02.csv\\u202evsc.exe'"),
+            "BNG__task_summary__2025-12-02.csv⟨U+202E⟩vsc.exe",
+            "file name contains a control or invisible character (⟨U+202E⟩ at position 34): "
+            "'BNG__task_summary__2025-12-02.csv⟨U+202E⟩vsc.exe'"),
         LONG_CODE: (LONG_CODE, "file name is 249 characters long, over the limit of 120: '" + "A" * 60 + "...' (249 characters)"),
         VIET: (VIET, f"file name is {len(VIET)} characters long, over the limit of 120: '{VIET[:60]}...' ({len(VIET)} characters)"),
     }
@@ -205,8 +205,8 @@ def test_bad_names_are_rejected_shown_safely_and_archived_under_a_bounded_name(s
     with open(os.path.join(os.fsencode(inbox), b"BNV__task_summary__2025-12-02\xff.csv"), "wb") as handle:
         handle.write(content)
     raw_names["BNV__task_summary__2025-12-02\udcff.csv"] = (
-        "BNV__task_summary__2025-12-02\\udcff.csv",
-        "file name contains a control or invisible character (\\udcff at position 30): 'BNV__task_summary__2025-12-02\\udcff.csv'")
+        "BNV__task_summary__2025-12-02⟨U+DCFF⟩.csv",
+        "file name contains a control or invisible character (⟨U+DCFF⟩ at position 30): 'BNV__task_summary__2025-12-02⟨U+DCFF⟩.csv'")
     assert len(VIET.encode()) == 255 and len(VIET) > 120
 
     summary = load_inbox(settings)
@@ -357,7 +357,7 @@ def test_sensor_sees_links_forgets_removed_files_and_takes_dates_only_from_valid
     with DagsterInstance.ephemeral() as instance:
         first = sensor(build_sensor_context(instance=instance))
         assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["2025-12-15"]]
-        assert set(json.loads(first.cursor)) == {*GOOD, "BCA__task_summary__2025-12-03.csv\\n"}
+        assert set(json.loads(first.cursor)) == {*GOOD, "BCA__task_summary__2025-12-03.csv⟨U+000A⟩"}
         instance.add_dynamic_partitions("reporting_date", ["2025-12-15"])
 
         # a file taken away: no run, but the cursor forgets it ...

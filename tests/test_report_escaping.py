@@ -195,8 +195,9 @@ def test_a_finding_message_is_one_line_with_nothing_hidden(run):
 def test_a_newline_in_a_file_or_sheet_name_forges_no_log_line(run):
     logs = run["logs"]
     forged = [m for m in logs if "all files accepted" in m or "INFO ok" in m]
-    assert any(m == f"rejected {logsafe.visible(NEWLINE_NAME)}: file, field '(file name)': {FILE_NAME_RULE}, "
-               "e.g. BKHCN__task_status__2025-12-15.csv" for m in forged), forged
+    shown = logsafe.visible(NEWLINE_NAME)
+    assert any(m == f"rejected {shown}: file, field '(file name)': file name contains a control or invisible character "
+               f"(⟨U+000A⟩ at position {NEWLINE_NAME.index(chr(10)) + 1}): '{shown}'" for m in forged), forged
     assert any("workbook has a hidden sheet (<svg onload=alert(9)>⟨U+000A⟩INFO ok)" in m for m in forged), forged
     assert all("\n" not in m and "\r" not in m for m in forged)
     # the Dagster UI's list of rejections: one Markdown item per rejected file, none of them markup

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from pipelines.logsafe import label, visible
+
 # Long enough for any real submission (the longest agency code, domain and date make ~55) and short
 # enough that a message quoting the name stays one readable line.
 MAX_NAME_CHARS = 120
@@ -153,10 +155,14 @@ def list_inbox(inbox: Path, log: Log) -> list[Entry]:
     return sorted(found, key=lambda e: e.rel)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a byte that is not UTF-8, as os.listdir gives it
+
+
 def printable(name: str) -> str:
-    """The name itself when every character is printable, else with those characters escaped
-    (newline as \\n, a byte that is not UTF-8 as \\udcXX): safe to store, log and show."""
-    return name if name.isprintable() else repr(name)[1:-1]
+    """The name with every control or invisible character shown as its code point, ⟨U+000A⟩, the one
+    way the project shows them (pipelines/logsafe.py), and a byte that is not UTF-8 likewise
+    (⟨U+DCFF⟩): safe to store, log and show."""
+    return _SURROGATE.sub(lambda m: label(m.group()), visible(name))
 
 
 def shown(name: str) -> str:
