@@ -52,10 +52,20 @@ def _environment(root: Path, wait_seconds: int, inbox_files: tuple[str, ...] = (
     return env
 
 
+def _load_command(steps: str) -> list[str]:
+    return [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-j", LOAD, "-o", steps]
+
+
 def _start(env: dict[str, str], steps: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-j", LOAD, "-o", steps],
-                            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(_load_command(steps), cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Leave no run behind when a test fails half-way."""
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _instance(env: dict[str, str]) -> DagsterInstance:
@@ -127,6 +137,7 @@ def test_a_load_waits_for_sessions_open_at_its_start_and_during_dbt_start_up(tmp
                 during_dbt.release()
         assert load.wait(timeout=600) == 0, "".join(log[-60:])
     finally:
+        _stop(load)
         for reader in (at_start, during_dbt):
             if reader:
                 reader.kill()
@@ -161,6 +172,7 @@ def test_a_session_that_never_closes_fails_the_dbt_step_with_one_line_after_the_
                 reader = Reader(path)
         assert load.wait(timeout=600) != 0
     finally:
+        _stop(load)
         if reader:
             reader.kill()
     assert reader is not None, "".join(log[-60:])
@@ -187,18 +199,41 @@ def test_a_session_that_never_closes_fails_the_dbt_step_with_one_line_after_the_
 
 
 def test_two_loads_started_together_run_one_after_the_other(tmp_path):
+    """Two `dagster job execute` at once: the second waits for the first's run lock, then runs.
+    (A session keeps the first inside its ingest step until the second is waiting, so they surely overlap.)"""
     files = ("HA_NOI__task_summary__2025-12-15.csv", "HA_NOI__task_status__2025-12-15.csv")
     env = _environment(tmp_path, wait_seconds=300, inbox_files=files)
-    loads = [_start(env, "agency_submissions") for _ in range(2)]
-    outputs = [load.communicate(timeout=600)[0] for load in loads]
-    for load, output in zip(loads, outputs):
-        assert load.returncode == 0, output[-4000:]
+    path = _empty_warehouse(env)
+    session = Reader(path)
+    first_log = tmp_path / "first.log"
+    with first_log.open("w") as out:
+        first_load = subprocess.Popen(_load_command("agency_submissions"), cwd=PROJECT, env=env, stdout=out,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+    second_load = None
+    try:
+        deadline = time.monotonic() + 300
+        while " is locked by " not in first_log.read_text():
+            assert first_load.poll() is None and time.monotonic() < deadline, first_log.read_text()[-4000:]
+            time.sleep(0.5)
+        second_load = _start(env, "agency_submissions")
+        second_log = []
+        for line in second_load.stdout:
+            second_log.append(line)
+            if " is locked by run " in line:
+                session.release()
+        assert second_load.wait(timeout=600) == 0, "".join(second_log[-60:])
+        assert first_load.wait(timeout=600) == 0, first_log.read_text()[-4000:]
+    finally:
+        session.kill()
+        for load in (first_load, second_load):
+            _stop(load)
     instance = _instance(env)
     runs = instance.get_runs()
     assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS] * 2
     waits = {r.run_id: _lock_lines(instance, r.run_id) for r in runs}
-    [second] = [r for r in runs if waits[r.run_id]]
-    [first] = [r for r in runs if r is not second]
+    [first] = [r for r in runs if " is locked by PID " in "".join(m for _, m in waits[r.run_id])]
+    [second] = [r for r in runs if r is not first]
+    assert [step for step, _ in waits[first.run_id]] == ["agency_submissions"]
     # the second waited for the first's run lock, said so once, naming that run
     [(_, message)] = waits[second.run_id]
     found = WAITING.fullmatch(message)
