@@ -6,19 +6,37 @@ import os
 import sys
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import PrivateAttr
 
+from pipelines.run_hygiene import fail_dead_runs
 from pipelines.settings import Settings, load_settings
+from pipelines.warehouse import RunLock
 
 
 class WarehouseResource(ConfigurableResource):
-    """Where the warehouse and its inputs live. Every writer of the DuckDB file goes through one run at a time."""
+    """Where the warehouse and its inputs live; a run using it holds the warehouse's run lock from its first step to its last."""
 
     home: str
     warehouse_dir: str
     duckdb_path: str
     inbox_dir: str
+    _run_lock: RunLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        run = context.instance.get_run_by_id(context.run_id) if context.instance and context.run_id else None
+        if run is None or run.is_finished:
+            # built outside a run, or `dagster job execute` rebuilding resources to read a finished run's outputs
+            return
+        fail_dead_runs(context.instance, log=context.log.warning)
+        self._run_lock = RunLock(self.duckdb_path)
+        self._run_lock.acquire(f"run {run.run_id} of {run.job_name}", log=context.log.warning)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WarehouseResource":

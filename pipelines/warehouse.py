@@ -3,13 +3,15 @@
 raw.* tables are generated from the submission contracts (sources/contracts/*.yml), so a new
 domain needs a contract, not hand-written DDL.
 
-DuckDB allows one writer per file. Writers (ingest, rule engine, dbt) run one after another in
-the in-process executor; readers (Great Expectations, reports) open the file read-only.
+DuckDB allows one writer per file, and a reader in another process excludes a writer (and the
+reverse). A run holds the run lock (RunLock) from its first step to its last, so two loads never
+interleave; within a run the steps open the file one after another, each through open_waiting(),
+which waits for a session or another process to let go and says so in one line (lock_line()).
 """
 
 from __future__ import annotations
 
-import logging
+import fcntl
 import os
 import re
 import time
@@ -58,29 +60,83 @@ class WarehouseLocked(RuntimeError):
     """The warehouse file is held by another process for longer than we were willing to wait."""
 
 
-def _open(path: Path, read_only: bool, wait_seconds: float, log) -> duckdb.DuckDBPyConnection:
-    """Open the file, waiting while another process (an analyst's session, a concurrent load) holds it.
+LOCK_WAIT_VARIABLE = "R57_LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
+# What to do, by who holds the file: a session (DuckDB's own lock) or another load (the run lock).
+CLOSE_THE_SESSION = "close that session (open the warehouse read-only only while no load runs), then run the load again"
+LET_THE_LOAD_FINISH = ("let that load finish (or stop it), then run this one again; loads started from the UI, "
+                       "the schedule or the sensor queue instead of waiting")
+# The one line every waiter writes; the dbt step finds dbt's copy of it in dbt's log with this pattern.
+LOCK_LINE = re.compile(r"warehouse .+? is locked by .+?; (?:waiting up to|gave up after) .*")
 
-    DuckDB allows one process to write, or any number to read; a writer cannot open the file
-    while a reader in another process holds it. A load waits instead of failing, says why once,
-    and gives up with one clear line after `wait_seconds` (R57_LOCK_WAIT_SECONDS).
+
+def lock_wait_seconds() -> float:
+    return float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT_SECONDS))
+
+
+def lock_line(path: Path | str, holder: str, limit: float, advice: str | None = None) -> str:
+    """The one line a waiter writes: who holds the file, how long we wait (or waited), what to do."""
+    if advice is None:
+        return f"warehouse {path} is locked by {holder}; waiting up to {limit:g} s ({LOCK_WAIT_VARIABLE}) for it to be released"
+    return f"warehouse {path} is locked by {holder}; gave up after {limit:g} s ({LOCK_WAIT_VARIABLE}): {advice}"
+
+
+def _default_log(message: str) -> None:
+    # Inside a Dagster step this lands in the run's event log; elsewhere it is an ordinary warning.
+    from dagster import get_dagster_logger
+
+    get_dagster_logger("r57.warehouse").warning(message)
+
+
+def _describe_process(pid: int) -> str:
+    """PID and command line (Linux /proc), so the line says which session or load holds the file."""
+    try:
+        command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
+    except OSError:
+        command = ""
+    if len(command) > 120:
+        command = command[:117] + "..."
+    return f"PID {pid} ({command})" if command else f"PID {pid}"
+
+
+def _duckdb_holder(error: Exception) -> str:
+    text = str(error)
+    pid = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", text)
+    if pid:
+        return _describe_process(int(pid.group(1)))
+    other = re.search(r"Conflicting lock is held in ([^.]+)", text)
+    return other.group(1).strip() if other else "another process"
+
+
+def _is_lock_error(error: Exception) -> bool:
+    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
+
+
+def open_waiting(path: Path | str, read_only: bool = False, config: dict | None = None,
+                 wait_seconds: float | None = None, log=None) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting while another process (an analyst's session, another load) holds it.
+
+    DuckDB allows one process to write, or any number to read, and has no lock timeout of its own:
+    a writer cannot open the file while a reader in another process holds it, nor a reader while a
+    writer does. So every opener (ingest, dbt through pipelines/dbt_lock.py, the rule engine, GX,
+    the report) polls, says once who holds the file, and gives up with one clear line after
+    `wait_seconds` (R57_LOCK_WAIT_SECONDS).
     """
+    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    log = log or _default_log
     deadline = time.monotonic() + wait_seconds
     said = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+            if not _is_lock_error(exc):
                 raise
-            holder = re.search(r"Conflicting lock is held in (.*?)(?:\. However|$)", str(exc))
-            who = holder.group(1) if holder else "another process"
+            holder = _duckdb_holder(exc)
             if time.monotonic() >= deadline:
-                raise WarehouseLocked(
-                    f"warehouse {path} is locked by {who}; gave up after {wait_seconds:.0f} s "
-                    "(close that connection, or open it read-only only while no load runs)") from None
+                raise WarehouseLocked(lock_line(path, holder, wait_seconds, CLOSE_THE_SESSION)) from None
             if not said:
-                log(f"warehouse {path} is locked by {who}; waiting up to {wait_seconds:.0f} s for it to close")
+                log(lock_line(path, holder, wait_seconds))
                 said = True
             time.sleep(0.5)
 
@@ -89,13 +145,66 @@ def _open(path: Path, read_only: bool, wait_seconds: float, log) -> duckdb.DuckD
 def connect(path: Path, read_only: bool = False, wait_seconds: float | None = None,
             log=None) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if wait_seconds is None:
-        wait_seconds = float(os.environ.get("R57_LOCK_WAIT_SECONDS", 300))
-    con = _open(path, read_only, wait_seconds, log or logging.getLogger("r57.warehouse").warning)
+    con = open_waiting(path, read_only, wait_seconds=wait_seconds, log=log)
     try:
         yield con
     finally:
         con.close()
+
+
+class RunLock:
+    """One load at a time on one warehouse file, from the run's first step to its last.
+
+    DuckDB's own lock is taken and released by every step, so two loads started outside the run
+    queue (two `dagster job execute`, a CLI run beside the daemon's) would interleave their steps.
+    The run takes an exclusive flock on `<file>.run-lock` for its whole life instead; the kernel
+    drops it when the process ends, however it ends, so a killed load never leaves it behind.
+    """
+
+    def __init__(self, duckdb_path: Path | str):
+        self.path = Path(f"{duckdb_path}.run-lock")
+        self._file = None
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "another load"
+        except OSError:
+            return "another load"
+
+    def acquire(self, owner: str, wait_seconds: float | None = None, log=None) -> None:
+        wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
+        log = log or _default_log
+        database = self.path.with_name(self.path.name.removesuffix(".run-lock"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")
+        deadline = time.monotonic() + wait_seconds
+        said = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = self.holder()
+                    handle.close()
+                    raise WarehouseLocked(lock_line(database, holder, wait_seconds, LET_THE_LOAD_FINISH)) from None
+                if not said:
+                    log(lock_line(database, self.holder(), wait_seconds))
+                    said = True
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{owner} (PID {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.seek(0)
+            self._file.truncate()
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 SQL_TYPES = {"text": "VARCHAR", "code": "VARCHAR", "enum": "VARCHAR", "date": "DATE", "integer": "BIGINT"}
