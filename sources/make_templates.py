@@ -11,6 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipelines.ingest import limits
 from pipelines.ingest.contracts import load_contracts
 
 ROOT = Path(__file__).resolve().parent
@@ -19,6 +20,54 @@ TYPE_NOTE = {
     "text": "text", "code": "code", "number": "number in the declared style", "date": "date dd/mm/yyyy", "integer": "whole number (Vietnamese style: 1.234)",
     "enum": "one of the listed labels",
 }
+
+# The rules of pipelines/ingest/parsing.py (values as written) and csvfile.py (rows), for the agencies.
+VALUES_AS_WRITTEN = [
+    "## Rows and values as written",
+    "",
+    "- **Rows** are numbered as a spreadsheet shows them. The header is the first row with a non-blank",
+    "  cell; blank rows (empty, or only spaces and commas) before or after it are skipped and every other",
+    "  row keeps its own number. A cell may hold commas, quotes (written twice: `\"\"`) and line breaks",
+    "  when it is enclosed in quotes; such a cell stays one row, so a problem's row is the row a",
+    "  spreadsheet shows (without such cells, the line of the file). Windows (CR LF), Unix (LF) and old Mac",
+    "  (CR) line endings are all accepted.",
+    "- **Line breaks** inside a cell (also vertical tab, form feed, NEL U+0085, U+2028, U+2029) are kept",
+    "  as one line feed in free text; a code, label, number or date holding one between two characters is",
+    "  refused.",
+    "- **Spaces**: a tab, a no-break space and every other Unicode space become a plain space; spaces",
+    "  around a value are dropped; an empty cell is empty (NULL).",
+    "- **Invisible characters** (zero-width space U+200B and joiners, direction marks and bidi controls",
+    "  U+200E, U+200F, U+202A-U+202E, U+2066-U+2069, word joiner U+2060, soft hyphen U+00AD, a BOM U+FEFF",
+    "  inside a cell, any Unicode format character) are removed from free text, and the submission record",
+    "  says how many and where; in a key, code, label, number or date they are refused, naming the",
+    "  character and its position: `cell holds an invisible character U+200B (zero width space) at",
+    "  position 9; delete it`. Two task ids never differ only by what cannot be seen.",
+    "- **Control characters** (NUL, escape, delete, C1 controls) are refused in every cell.",
+    "- **Headers** are matched ignoring case, extra spaces, the kind of space and invisible characters.",
+    "- **Digits** are 0-9. Arabic-Indic, full-width or other digits in a key, code, number or date are",
+    "  refused, naming the digit; free text keeps them.",
+    "- **Years** have four digits: `01/04/25` is refused (`year written with two digits (25); write",
+    "  dd/mm/yyyy with four`), never read as the year 25.",
+    "- **Zero** has no sign: `-0`, `+0` and `-0,00` are accepted as zero, written without the sign.",
+    "- **File type** is read from the file's first bytes: an Excel workbook named `.csv`, or a CSV file named",
+    "  `.xlsx`, is refused with what to do; UTF-16 (\"Unicode Text\") is refused: save as CSV UTF-8.",
+    "",
+]
+LIMITS = [
+    "## Limits",
+    "",
+    "A file over a limit is refused with a message naming the limit and the value found",
+    "(`pipelines/ingest/limits.py`).",
+    "",
+    "| limit | value |",
+    "|---|---|",
+    f"| file size | {limits.MAX_FILE_BYTES // (1024 * 1024)} MB |",
+    f"| lines in a CSV file | {limits.MAX_LINES} (Excel's rows per sheet) |",
+    f"| columns in a row | {limits.MAX_COLUMNS} |",
+    f"| characters in a cell | {limits.MAX_CELL_CHARS} (Excel's limit) |",
+    f"| problems listed for a refused file | {limits.MAX_PROBLEM_ROWS}, then one row saying how many more |",
+    "",
+]
 
 
 def main() -> None:
@@ -39,6 +88,8 @@ def main() -> None:
         "date format apply to cells holding text. A file with any problem is rejected whole, with the row",
         "and column of every problem.",
         "",
+        *VALUES_AS_WRITTEN,
+        *LIMITS,
     ]
     for domain, contract in sorted(contracts.items()):
         headers = [c.header for c in contract.columns]

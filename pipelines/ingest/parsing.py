@@ -4,26 +4,54 @@ Every check is a column expression over the whole file (no per-row Python), so a
 million rows costs the same code path as one of ten. A file with any problem is rejected whole:
 half a submission in the warehouse is worse than none, and the problems name row and field.
 
-Row numbers are those a person sees in a spreadsheet: the header is row 1, the first data row 2
-(in XLSX the sheet's own numbers, the header being its first non-empty row).
+Row numbers are those a person sees in a spreadsheet. In CSV a row is a record as a spreadsheet
+shows it: blank rows count, a quoted cell holding line breaks is one row (so without such cells
+the row is the file's line), and the header is the first row with a non-blank cell
+(pipelines/ingest/csvfile.py). In XLSX the sheet's own numbers, the header being its first
+non-empty row.
+
+What a file is comes from its first bytes, not its name: an Excel workbook (zip or OLE signature)
+named .csv, and a text file or an old .xls named .xlsx, are refused with what to do.
+
+Values as written (pipelines/ingest/characters.py). One-line values are keys, codes, labels,
+numbers and dates; free text is every other text column. Position counts characters from 1.
+
+| written in a cell | free text | one-line value |
+|---|---|---|
+| line break: CR LF, CR, LF, VT, FF, NEL (U+0085), U+2028, U+2029 | kept, as LF | trimmed at the ends; between characters: problem |
+| tab, no-break space or any other Unicode space | a plain space | a plain space |
+| invisible format character (U+200B-U+200F, U+202A-U+202E, U+2060, U+2066-U+2069, U+FEFF, U+00AD, any Cf) | removed, counted in the submission record | problem: "cell holds an invisible character U+200B (zero width space) at position 9; delete it" |
+| other control character: NUL, ESC, DEL, C1 controls | problem | problem |
+| digit other than 0-9 (Arabic-Indic, full-width, any Unicode Nd) | kept | problem, naming the digit |
+| year with two digits (`01/04/25`) | - | problem: "year written with two digits (25); write dd/mm/yyyy with four" |
+| `-0`, `+0`, `-0,00` | - | zero: the sign is dropped from the value as written |
+
+Then Unicode NFC, outer spaces trimmed, an empty cell is NULL. A cell with a character problem gets
+that problem only. A header cell is matched ignoring invisible characters and the kind of space.
+Limits on lines, columns, cell length and the problems listed: pipelines/ingest/limits.py.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import babel.numbers
+import duckdb
 import polars as pl
 
-from pipelines.ingest import xlsx
+from pipelines.ingest import characters, csvfile, xlsx
 from pipelines.ingest.contracts import Contract, normalize_header
+from pipelines.ingest.limits import MAX_FIELD_CHARS, MAX_IGNORED_NAMES
+from pipelines.ingest.problems import PROBLEM_SCHEMA, bounded, problem  # noqa: F401 (the loader imports them from here)
 
-PROBLEM_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String, "reason": pl.String}
 FIRST_DATA_ROW = 2
 # Companion columns of each contract column inside parse_submission (contract names are identifiers).
-KIND, STORED = ":kind", ":stored"
+KIND, STORED, BAD = ":kind", ":stored", ":bad"
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -38,53 +66,45 @@ class ParseResult:
         return self.frame is not None and self.problems.height == 0
 
 
-def problem(row: int, field: str, value: str | None, reason: str) -> pl.DataFrame:
-    return pl.DataFrame([{"row": row, "field": field, "value": value, "reason": reason}], schema=PROBLEM_SCHEMA)
-
-
 def _rejected(problems: pl.DataFrame, ignored: list[str] | None = None) -> ParseResult:
-    return ParseResult(frame=None, problems=problems, ignored_columns=ignored or [])
+    return ParseResult(frame=None, problems=bounded(problems), ignored_columns=_named(ignored or []))
 
 
-def decode_text(data: bytes) -> tuple[str | None, pl.DataFrame | None]:
-    """UTF-8 with or without BOM. Anything else is refused with the line and byte of the first bad byte."""
+def _named(ignored: list[str]) -> list[str]:
+    """Ignored headers as the submission record names them: visible, short, at most MAX_IGNORED_NAMES."""
+    shown = [characters.visible_text(name, MAX_FIELD_CHARS) for name in ignored[:MAX_IGNORED_NAMES]]
+    more = len(ignored) - MAX_IGNORED_NAMES
+    return shown + ([f"and {more} more"] if more > 0 else [])
+
+
+def container_problem(data: bytes, file_format: str) -> pl.DataFrame | None:
+    """A file whose first bytes say it is not what its name says."""
+    if file_format == "csv":
+        if data.startswith(ZIP_SIGNATURES):
+            return problem(0, "(file)", None,
+                           "this is an Excel workbook saved with a .csv name; save it as CSV UTF-8 or name it .xlsx")
+        if data.startswith(OLE_SIGNATURE):
+            return problem(0, "(file)", None, "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .csv name; "
+                                              "save it as CSV UTF-8 or as an Excel Workbook (.xlsx)")
+    if file_format == "xlsx" and not data.startswith(ZIP_SIGNATURES):
+        if data.startswith(OLE_SIGNATURE):
+            return problem(0, "(file)", None, "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .xlsx name; "
+                                              "open it in Excel and save it as Excel Workbook (.xlsx)")
+        if _is_text(data):
+            return problem(0, "(file)", None, "this is a text (CSV) file saved with a .xlsx name; name it .csv")
+    return None
+
+
+def _is_text(data: bytes) -> bool:
+    """Its first 64 KB read as UTF-8 (a character cut at the end allowed) without NUL bytes, or UTF-16 with a BOM."""
+    head = data[:65536]
+    if head.startswith(csvfile.UTF16_BOMS):
+        return True
     try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        bad = data[exc.start : exc.start + 4].hex(" ")
-        return None, problem(
-            line,
-            "(encoding)",
-            bad,
-            f"file is not UTF-8: invalid byte sequence at byte {exc.start} on line {line}; "
-            "save the file as CSV UTF-8 (Windows-1258, TCVN3 and VNI encodings are not accepted)",
-        )
-
-
-def csv_shape_problems(text: str) -> pl.DataFrame | None:
-    """A wrong delimiter, or rows with more or fewer fields than the header (a truncated or shifted row).
-
-    Counted per line with column expressions (quoted fields removed first), so a million-row file
-    costs one pass; a field that spans lines is not expected in these forms.
-    """
-    lines = pl.Series("line", text.splitlines()).to_frame().with_row_index("row", offset=1)
-    lines = lines.filter(pl.col("line").str.strip_chars() != "")
-    header = lines["line"][0]
-    if "," not in header:
-        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")):
-            if sep in header:
-                return problem(1, "(file)", None, f"fields are separated by {name}s ('{sep}'); save the file as CSV with commas")
-    counts = lines.with_columns(
-        pl.col("line").str.replace_all(r'"([^"]|"")*"', "").str.count_matches(",").alias("commas"))
-    expected = counts["commas"][0]
-    bad = counts.filter(pl.col("commas") != expected)
-    if bad.height == 0:
-        return None
-    return bad.select(
-        pl.col("row").cast(pl.Int64), pl.lit("(row)").alias("field"), pl.col("line").str.slice(0, 80).alias("value"),
-        pl.format("row has {} fields but the header has {} (truncated, shifted or unquoted comma)",
-                  pl.col("commas") + 1, pl.lit(expected + 1)).alias("reason"))
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return bool(head) and b"\x00" not in head
 
 
 @dataclass
@@ -97,30 +117,22 @@ class Table:
     stored: pl.DataFrame | None = None  # a typed cell's exact stored value
     rows: list[int] | None = None  # row numbers as the file shows them; None: consecutive from FIRST_DATA_ROW
     notes: list[str] = field(default_factory=list)  # for the submission record
+    header_row: int = 1  # the header's row number (CSV: the first row with a non-blank cell)
 
 
 def read_table(data: bytes, file_format: str) -> tuple[Table | None, pl.DataFrame | None]:
     """Read the cells; typing happens later, per the contract, so nothing is guessed here."""
+    wrong = container_problem(data, file_format)
+    if wrong is not None:
+        return None, wrong
     if file_format == "csv":
-        text, err = decode_text(data)
+        try:
+            cells, rows, header_row, err = csvfile.read(data)
+        except (pl.exceptions.PolarsError, duckdb.Error) as exc:  # a file no check foresaw: quarantined, never a crash
+            return None, problem(0, "(file)", None, f"CSV cannot be read: {str(exc).strip().splitlines()[0]}")
         if err is not None:
             return None, err
-        if not text.strip():
-            return None, problem(1, "(file)", None, "file is empty")
-        shape = csv_shape_problems(text)
-        if shape is not None:
-            return None, shape
-        try:
-            frame = pl.read_csv(
-                text.encode("utf-8"),
-                infer_schema=False,
-                has_header=True,
-                truncate_ragged_lines=False,
-            )
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as exc:
-            first = str(exc).strip().splitlines()[0]
-            return None, problem(0, "(file)", None, f"CSV cannot be read: {first}")
-        return Table(text=frame), None
+        return Table(text=cells, rows=rows, header_row=header_row), None
     if file_format == "xlsx":
         try:
             sheet = xlsx.read_first_sheet(data)
@@ -140,7 +152,8 @@ def number_pattern(style: str) -> str:
     """Regex for a signed decimal number in the declared style; group and decimal symbols from the locale data."""
     group = re.escape(babel.numbers.get_group_symbol(style))
     decimal = re.escape(babel.numbers.get_decimal_symbol(style))
-    return rf"^[+-]?(\d{{1,3}}({group}\d{{3}})+|\d+)({decimal}\d+)?$"
+    # [0-9], not \d: polars' \d matches every Unicode digit, which no number cast reads
+    return rf"^[+-]?([0-9]{{1,3}}({group}[0-9]{{3}})+|[0-9]+)({decimal}[0-9]+)?$"
 
 
 def number_columns(raw: pl.Expr, style: str, parsed_as: str) -> tuple[pl.Expr, list[pl.Expr]]:
@@ -168,7 +181,28 @@ def number_columns(raw: pl.Expr, style: str, parsed_as: str) -> tuple[pl.Expr, l
 def integer_pattern(style: str) -> str:
     """Regex for a whole number written in the declared style (grouping symbol from the locale data)."""
     group = re.escape(babel.numbers.get_group_symbol(style))
-    return rf"^[+-]?(\d{{1,3}}({group}\d{{3}})+|\d+)$"
+    return rf"^[+-]?([0-9]{{1,3}}({group}[0-9]{{3}})+|[0-9]+)$"
+
+
+def _date_pattern(date_format: str, year: str) -> str | None:
+    """Regex for a date written in the format (day and month of one or two digits) with this year pattern;
+    None for a format with other fields."""
+    if re.search(r"%[^dmY]", date_format):
+        return None
+    fields = {"%d": "[0-9]{1,2}", "%m": "[0-9]{1,2}", "%Y": year}
+    return "^" + "".join(fields.get(part, re.escape(part)) for part in re.split(r"(%[dmY])", date_format)) + "$"
+
+
+def _invisible_removed(frame: pl.DataFrame, free_text: list) -> str | None:
+    """What the submission record says about invisible characters dropped from free text (counted per column)."""
+    found = frame.select([pl.struct(
+        characters.invisible_count(pl.col(c.name)).sum().alias("n"),
+        pl.col("source_row").filter(pl.col(c.name).str.contains(characters.INVISIBLE)).min().alias("row"))
+        .alias(c.header) for c in free_text]).row(0, named=True) if free_text else {}
+    parts = [f"'{header}' {v['n']} (first at row {v['row']})" for header, v in found.items() if v["n"]]
+    if not parts:
+        return None
+    return "invisible characters (zero-width, bidi, BOM) removed from free text: " + ", ".join(parts)
 
 
 def parse_submission(
@@ -189,23 +223,24 @@ def parse_submission(
     if err is not None:
         return _rejected(err)
     frame = table.text
+    header_row = table.header_row
 
     header_map = contract.header_map()
     renames: dict[str, str] = {}
     ignored: list[str] = []
     problems: list[pl.DataFrame] = []
     for original in frame.columns:
-        column = header_map.get(normalize_header(original))
+        column = header_map.get(normalize_header(characters.header_key(original)))
         if column is None:
             ignored.append(original)
         elif column.name in renames.values():
-            problems.append(problem(1, original, original, f"column '{column.header}' appears twice"))
+            problems.append(problem(header_row, original, original, f"column '{column.header}' appears twice"))
         else:
             renames[original] = column.name
     missing = [c for c in contract.columns if c.name not in renames.values()]
     for column in missing:
         if column.required:
-            problems.append(problem(1, column.header, None, f"required column '{column.header}' is missing"))
+            problems.append(problem(header_row, column.header, None, f"required column '{column.header}' is missing"))
     if problems:
         return _rejected(pl.concat(problems), ignored)
     parts = [frame.select([pl.col(src).alias(dst) for src, dst in renames.items()])]
@@ -222,25 +257,38 @@ def parse_submission(
     else:
         frame = frame.with_columns(pl.Series("source_row", table.rows, dtype=pl.Int64))
     frame = frame.with_columns(pl.col("source_row").cast(pl.Int64))
-    # Vietnamese text is stored NFC; empty cells are NULL, never ''.
+    # Values as written (module docstring): a cell holding a character its column refuses gets that
+    # problem and no other; the rest are normalised. Vietnamese text is stored NFC; empty cells are NULL.
     text_cols = [c.name for c in contract.columns]
-    frame = frame.with_columns(
-        [
-            pl.col(c).str.normalize("NFC").str.strip_chars().replace("", None).alias(c)
-            for c in text_cols
-        ]
-    )
+    one_line = {c.name for c in contract.columns if c.type != "text" or c.name in contract.key}
+    # one cheap scan per column; only a column holding an unusual character pays for the rules
+    unusual = frame.select([pl.col(c).str.contains(characters.unusual(c in one_line)).any() for c in text_cols]).row(0)
+    flagged = {c for c, found in zip(text_cols, unusual) if found}
+    frame = frame.with_columns([(characters.has_problem(pl.col(c), c in one_line) if c in flagged else pl.lit(False))
+                                .alias(c + BAD) for c in text_cols])
+    for column in (c for c in contract.columns if c.name in flagged):
+        problems.append(frame.filter(pl.col(column.name + BAD)).select(
+            pl.col("source_row").alias("row"), pl.lit(column.header).alias("field"), pl.col(column.name).alias("value"),
+            characters.problem_reason(pl.col(column.name), column.name in one_line).alias("reason")))
+    rewrite = dict.fromkeys(text_cols, False) | (frame.select(
+        [pl.col(c).str.contains(characters.REWRITTEN).any() for c in flagged]).row(0, named=True) if flagged else {})
+    notes = list(table.notes)
+    removed = _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]])
+    if removed:
+        notes.append(removed)
+    frame = frame.with_columns([characters.normalised(pl.col(c), c not in one_line, bool(rewrite[c])).alias(c)
+                                for c in text_cols])
     # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
     # while the other rows keep the numbers a person sees in the file.
     frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
     if frame.height == 0:
-        return _rejected(problem(1, "(file)", None, "file has a header but no data rows"), ignored)
+        return _rejected(problem(header_row, "(file)", None, "file has a header but no data rows"), ignored)
 
     # Declarations that hold for the whole file (unit, number style): one value, or the file is
     # rejected at the first row that says otherwise.
     by_name = {c.name: c for c in contract.columns}
     for name in contract.constant_columns:
-        declared = frame.filter(pl.col(name).is_not_null())
+        declared = frame.filter(pl.col(name).is_not_null() & ~pl.col(name + BAD))
         if declared.get_column(name).n_unique() > 1:
             first_row, first = declared.row(0, named=True)["source_row"], declared.get_column(name)[0]
             problems.append(declared.filter(pl.col(name) != first).head(1).select(
@@ -264,7 +312,8 @@ def parse_submission(
         for c in text_cols])
 
     typed: list[pl.Expr] = []
-    notes = list(table.notes)
+    date_shown = contract.date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
+    four_digit_year, two_digit_year = (_date_pattern(contract.date_format, year) for year in ("[0-9]{4}", "([0-9]{2})"))
     for column in contract.columns:
         raw = pl.col(column.name)
         typed_number = pl.col(column.name + KIND).eq_missing(xlsx.NUMBER)
@@ -274,11 +323,19 @@ def parse_submission(
             checks.append((raw.is_null(), f"required value for '{column.header}' is empty"))
         if column.type == "date":
             # a typed date is its date (a time of day on it is dropped); text follows the declared format
-            parsed = (pl.when(pl.col(column.name + KIND).eq_missing(xlsx.DATE))
+            typed_date = pl.col(column.name + KIND).eq_missing(xlsx.DATE)
+            # the year has four digits: chrono would read 01/04/25 as the year 25
+            as_text = raw.str.strptime(pl.Date, contract.date_format, strict=False)
+            if four_digit_year:
+                as_text = pl.when(raw.str.contains(four_digit_year)).then(as_text)
+            parsed = (pl.when(typed_date)
                       .then(stored.str.strptime(pl.Datetime, xlsx.DATE_CELL, strict=False).dt.date())
-                      .otherwise(raw.str.strptime(pl.Date, contract.date_format, strict=False)))
+                      .otherwise(as_text))
+            two_digits = ~typed_date & raw.str.contains(two_digit_year) if two_digit_year else pl.lit(False)
+            checks.append((two_digits, pl.format(f"year written with two digits ({{}}); write {date_shown} with four",
+                                                 raw.str.extract(two_digit_year or "(.*)", 1))))
             checks.append(
-                (raw.is_not_null() & parsed.is_null(), "not a valid date in the declared format dd/mm/yyyy")
+                (raw.is_not_null() & parsed.is_null() & ~two_digits, f"not a valid date in the declared format {date_shown}")
             )
             if column.not_after_reporting_date and reporting_date is not None:
                 checks.append((parsed > pl.lit(reporting_date),
@@ -291,8 +348,10 @@ def parse_submission(
             )
             checks.append((well_formed & parsed[0].is_null(), "number too large for the warehouse (29 digits before the decimal mark at most)"))
             if column.non_negative:
-                checks.append((well_formed & raw.str.starts_with("-"), "amount cannot be negative"))
-            typed.append(raw.alias(column.name))  # the value as written is kept beside the parsed one
+                checks.append((well_formed & (parsed[0] < 0), "amount cannot be negative"))
+            # the value as written is kept beside the parsed one; zero has no sign (-0 and +0 are 0)
+            typed.append(pl.when(well_formed & (parsed[0] == 0)).then(raw.str.strip_prefix("-").str.strip_prefix("+"))
+                         .otherwise(raw).alias(column.name))
             typed.extend(parsed)
             rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0]))
             if rounded.height:
@@ -302,7 +361,7 @@ def parse_submission(
                              f"{first[column.name + STORED].replace('.', decimal)} shown as {first[column.name]})")
         elif column.type == "integer":
             # a typed count is its stored value: 5.0 is 5, and 5.5 is refused even where the format shows "6"
-            whole = stored.str.contains(r"^[+-]?\d+$")
+            whole = stored.str.contains(r"^[+-]?[0-9]+$")
             well_formed = pl.when(typed_number).then(whole).otherwise(raw.str.contains(integer_pattern(style)))
             digits = pl.when(typed_number).then(stored).otherwise(raw.str.replace_all(re.escape(group), ""))
             value = digits.cast(pl.Int64, strict=False)
@@ -331,7 +390,7 @@ def parse_submission(
             typed.append(raw.alias(column.name))
         for condition, reason in checks:
             problems.append(
-                frame.filter(condition).select(
+                frame.filter(condition & ~pl.col(column.name + BAD)).select(
                     pl.col("source_row").alias("row"),
                     pl.lit(column.header).alias("field"),
                     pl.col(column.name).alias("value"),
@@ -358,5 +417,5 @@ def parse_submission(
     all_problems = pl.concat(problems).cast(PROBLEM_SCHEMA).sort(["row", "field"])
     if all_problems.height:
         return _rejected(all_problems, ignored)
-    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=ignored,
+    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=_named(ignored),
                        notes=notes)
