@@ -189,7 +189,7 @@ def test_a_key_differing_only_by_an_invisible_character_is_refused_not_a_second_
     result = parse(text)
     assert problems(result) == [
         (3, "Mã nhiệm vụ", "cell holds an invisible character U+200B (zero width space) at position 9; delete it")]
-    assert result.problems["value"].to_list() == ["NQ71-901<U+200B>"]  # the message shows what cannot be seen
+    assert result.problems["value"].to_list() == ["NQ71-901⟨U+200B⟩"]  # the message shows what cannot be seen
 
 
 def test_invisible_characters_in_codes_and_labels_are_named():
@@ -362,7 +362,7 @@ def test_ignored_columns_are_named_up_to_twenty_and_counted_after():
 
 def test_invisible_characters_in_an_ignored_header_are_shown():
     result = parse(HEADER + ",Cột\u200b\n" + row() + ",\n")
-    assert result.ok and result.ignored_columns == ["Cột<U+200B>"]
+    assert result.ok and result.ignored_columns == ["Cột⟨U+200B⟩"]
 
 
 def test_every_named_character_has_a_description():

@@ -156,9 +156,9 @@ def test_every_payload_is_visible_as_text(run, page):
         assert str(escape(text)) in page.source, text
     # the agency's invisible characters are shown where they were, marked
     assert "Hoàn thành⟨U+200B⟩ đúng hạn" in page.text
-    assert "<mark class=invisible>⟨U+200B⟩</mark> đúng hạn" in page.source
+    # (the loader already wrote it out in the quarantine; a raw one is marked: test_every_field_an_agency_controls_is_escaped)
     assert "⟨U+202E⟩5202/11/10" in page.text
-    assert "NQ71:NQ71-⟨U+001B⟩[2J906" in page.text
+    assert "NQ71-⟨U+001B⟩[2J906" in page.text and "NQ71-9⟨U+200B⟩05⟨U+202E⟩" in page.text  # rejected keys, quoted
     # a newline in a file name or a sheet name stays on its line
     assert logsafe.visible(NEWLINE_NAME) in page.text and "\nINFO ok" not in page.text
 
@@ -180,15 +180,11 @@ def test_a_placeholder_in_a_task_id_is_shown_as_written(run):
 
 def test_a_finding_message_is_one_line_with_nothing_hidden(run):
     messages = _messages(run)
-    # the subject keeps the value as sent; the message shows what is in it
-    assert messages[("TS-DONE-WITHOUT-DATE", "NQ71:" + corpus.INVISIBLE_ID)] == (
-        "NQ71:NQ71-9⟨U+200B⟩05⟨U+202E⟩ is reported completed but 'Ngày hoàn thành' is empty")
-    assert messages[("TS-IN-PROGRESS-WITH-COMPLETION", "NQ71:" + corpus.NEWLINE_ID)] == (
-        "NQ71:NQ71-960⟨U+000A⟩2025-12-01 06:00:00 INFO all files accepted is reported in progress but has a "
-        "completion date: completed 15/11/2025 (status IN_PROGRESS_ON_TIME)")
+    # keys holding invisible, control or line-break characters never reach a finding: refused on arrival
+    assert not [k for k in messages if corpus.INVISIBLE_ID in k[1] or corpus.NEWLINE_ID in k[1] or corpus.TERMINAL_ID in k[1]]
     co = [m for (rule, _), m in messages.items() if rule == "TS-CO-AGENCY-UNKNOWN"]
     assert len(co) == 1 and co[0].startswith(
-        "NQ71:NQ71-⟨U+001B⟩[2J906 / <svg onload=alert('co')>: co-operating agency <svg onload=alert('co')>: ")
+        "NQ71:NQ71-906 / <svg onload=alert('co')>: co-operating agency <svg onload=alert('co')>: ")
     assert all(not invisible_in(m) and "\n" not in m for m in messages.values())
 
 
@@ -204,8 +200,9 @@ def test_a_newline_in_a_file_or_sheet_name_forges_no_log_line(run):
     [submissions] = [m.metadata["rejections"].value for m in run["result"].asset_materializations_for_node("agency_submissions")
                      if m.asset_key.path == ["audit", "submissions"]]
     items = submissions.split("\n")
-    assert len(items) == 9 and all(item.startswith("- ") for item in items), items
-    assert r"workbook has a hidden sheet \(\<svg onload\=alert\(9\)\>⟨U+000A⟩INFO ok\)" in submissions
+    assert len(items) == 12 and all(item.startswith("- ") for item in items), items
+    # the stored reason already shows the newline as ⟨U+000A⟩ (its '+' escaped like any Markdown punctuation)
+    assert r"workbook has a hidden sheet \(\<svg onload\=alert\(9\)\>⟨U\+000A⟩INFO ok\)" in submissions
 
 
 def test_the_sensor_logs_a_file_name_on_one_line(tmp_path, monkeypatch):

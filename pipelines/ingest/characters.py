@@ -19,7 +19,7 @@ The rules (also in pipelines/ingest/parsing.py and sources/templates/README.md):
 
 A problem names the character, its code point and its position in the cell (counted in characters
 from 1, after NFC composition), e.g. "cell holds an invisible character U+200B (zero width space)
-at position 9; delete it". `visible` writes such characters as `<U+200B>` wherever a value is shown
+at position 9; delete it". `visible` writes such characters as `⟨U+200B⟩` (pipelines/logsafe.py) wherever a value is shown
 in a message, so a message never looks valid because of what cannot be seen.
 """
 
@@ -30,6 +30,8 @@ from functools import lru_cache
 from itertools import chain
 
 import polars as pl
+
+from pipelines.logsafe import label
 
 # Regex classes in the syntax polars uses (Rust regex, Unicode-aware).
 BREAK = r"[\n\r\x0B\x0C\x{85}\x{2028}\x{2029}]"
@@ -148,11 +150,12 @@ def invisible_count(raw: pl.Expr) -> pl.Expr:
 
 @lru_cache(maxsize=None)
 def _escapes() -> dict[str, str]:
-    return {c: f"<{d.split(' ')[0]}>" for c, d in described().items() if unicodedata.category(c) != "Nd" and c != " "}
+    # shown the one way the project shows such characters (logs, messages, the report)
+    return {c: label(c) for c, d in described().items() if unicodedata.category(c) != "Nd" and c != " "}
 
 
 def visible(value: pl.Expr, limit: int) -> pl.Expr:
-    """A value as a message shows it: control, invisible and unusual space characters written as <U+XXXX>,
+    """A value as a message shows it: control, invisible and unusual space characters written as ⟨U+XXXX⟩,
     at most `limit` characters (cut with '…')."""
     shown = value.str.replace_many(_escapes())
     return pl.when(shown.str.len_chars() > limit).then(shown.str.slice(0, limit - 1) + "…").otherwise(shown)

@@ -11,7 +11,7 @@ what no spreadsheet could have produced, before the expensive parsing starts:
 | columns in a row | 1,000 | the widest form has 20 columns; room for any working columns an agency adds | before parsing: the header, and every line's commas |
 | characters in a cell | 32,767 | Excel's limit for one cell | on the cells as read, before any value is typed |
 | problems listed per file | 1,000 | enough to fix a file; a final row says how many more there are | when the file is quarantined |
-| a value shown in a problem | 120 characters | invisible characters are shown as `<U+200B>`; longer values are cut with `…` | idem |
+| a value shown in a problem | 120 characters | invisible characters are shown as `⟨U+200B⟩`; longer values are cut with `…` | idem |
 | ignored columns named in the submission record | 20 | the rest are counted, not listed | when the file is accepted |
 
 Cost of the worst case inside the limits: see README.md (Benchmarks).

@@ -2,7 +2,7 @@
 
 Row 0 means the file as a whole. A quarantined file keeps at most MAX_PROBLEM_ROWS problems (first by row,
 then field), followed by one row saying how many more there are; values and field names are shown with
-invisible characters written out (<U+200B>) and cut to a length a message can carry
+invisible characters written out (⟨U+200B⟩) and cut to a length a message can carry
 (pipelines/ingest/limits.py).
 """
 

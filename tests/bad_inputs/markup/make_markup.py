@@ -39,6 +39,7 @@ CO_AGENCY = "<svg onload=alert('co')>"
 NEWLINE_ID = "NQ71-960\n2025-12-01 06:00:00 INFO all files accepted"
 HEADER_PAYLOAD = "<script>alert('header')</script>"
 HIDDEN_SHEET = "<svg onload=alert(9)>\nINFO ok"  # sheet names: 31 characters at most
+HIDDEN_SHEET_SHOWN = HIDDEN_SHEET.replace("\n", "⟨U+000A⟩")  # as every message shows it (pipelines/logsafe.py)
 IGNORED_SHEET = "<img src=x onerror=alert(10)>"
 
 CASES: list[tuple[str, bytes | str, dict]] = []
@@ -79,20 +80,24 @@ def build() -> None:
         # on time past its deadline: TS-ON-TIME-PAST-DEADLINE ("{subject} ... {actual} ... ({difference} days)")
         task_row(EVERY_PLACEHOLDER_ID, "BCA", **{"Trạng thái": "Đang thực hiện đúng hạn", "Thời hạn": "21/11/2025",
                                                  "Ngày hoàn thành": ""}),
-        # invisible characters in the id, a bidi override in the content: TS-DONE-WITHOUT-DATE
-        task_row(INVISIBLE_ID, "BCA", **{"Nội dung nhiệm vụ": "Xây dựng \u202enghị định\u202c về dữ liệu",
-                                         "Ngày hoàn thành": ""}),
-        # a terminal escape in the id, a script as a co-operating agency: TS-CO-AGENCY-UNKNOWN
-        task_row(TERMINAL_ID, "BCA", **{"Cơ quan phối hợp": CO_AGENCY}),
-    ), 0, "", "", status="accepted", message="6 rows loaded")
+        # a script as a co-operating agency (free text): TS-CO-AGENCY-UNKNOWN; bidi controls in free text
+        # are dropped on arrival (and counted in the submission's message)
+        task_row("NQ71-906", "BCA", **{"Cơ quan phối hợp": CO_AGENCY,
+                                       "Nội dung nhiệm vụ": "Xây dựng \u202enghị định\u202c về dữ liệu"}),
+    ), 0, "", "", status="accepted", message="5 rows loaded")
     # an unknown column is ignored, and named in the submission's message as written
     case(f"BCT__task_status__{DAY}.csv",
          csv_text(TASK_HEADER + [HEADER_PAYLOAD], [task_row("NQ71-950", "BCT") + ["<i>x</i>"]]),
          0, "", "", status="accepted", message=f"ignored columns: {HEADER_PAYLOAD}")
-    # an XLSX cell may hold a newline (a CSV cannot: the shape check reads lines): TS-IN-PROGRESS-WITH-COMPLETION
+    # --- rejected: a key may not hold what cannot be seen (pipelines/ingest/characters.py); the
+    # quarantine shows the value with those characters written out
     case(f"BKHCN__task_status__{DAY}.xlsx", xlsx_tasks([
         task_row(NEWLINE_ID, "BKHCN", **{"Trạng thái": "Đang thực hiện đúng hạn", "Thời hạn": "01/06/2026"})]),
-        0, "", "", status="accepted", message="1 rows loaded")
+        2, "Mã nhiệm vụ", "cell holds a line break U+000A")
+    case(f"BDTTG__task_status__{DAY}.csv", tasks(task_row(INVISIBLE_ID, "BDTTG", **{"Ngày hoàn thành": ""})),
+         2, "Mã nhiệm vụ", "cell holds an invisible character U+200B")
+    case(f"BQP__task_status__{DAY}.csv", tasks(task_row(TERMINAL_ID, "BQP")),
+         2, "Mã nhiệm vụ", "cell holds a control character U+001B")
 
     # --- rejected: the quarantine quotes the hostile value; the report shows it escaped
     case(f"BNV__task_status__{DAY}.csv", tasks(
@@ -101,14 +106,14 @@ def build() -> None:
     # looks like a valid status; a zero-width space makes it another one
     case(f"BTP__task_status__{DAY}.csv", tasks(
         task_row("NQ71-952", "BTP", **{"Trạng thái": "Hoàn thành\u200b đúng hạn"})),
-        2, "Trạng thái", "unknown value; expected one of")
+        2, "Trạng thái", "cell holds an invisible character U+200B")
     case(f"BYT__task_status__{DAY}.csv", tasks(
         task_row("NQ71-953", "BYT", **{"Chương trình": "{subject}</td><script>alert('code')</script>"})),
         2, "Chương trình", "unknown programme code")
     # a right-to-left override makes 01/11/2025 read as a valid date
     case(f"BXD__task_status__{DAY}.csv", tasks(
         task_row("NQ71-954", "BXD", **{"Ngày giao": "\u202e5202/11/10"})),
-        2, "Ngày giao", "not a valid date in the declared format dd/mm/yyyy")
+        2, "Ngày giao", "cell holds an invisible character U+202E")
     # the unit is declared once per file; the contradicting cell is quoted in the reason itself
     case(f"BTC__budget__{DAY}.csv", csv_text(BUDGET_HEADER, [
         budget_row("10,5"), budget_row("2,5", unit="tỷ đồng<script>alert('unit')</script>", nature="Chi thường xuyên")]),
@@ -117,7 +122,7 @@ def build() -> None:
     # which holds a newline (the one-line message and the run log must stay one line) ...
     case(f"BVHTTDL__task_status__{DAY}.xlsx",
          xlsx({HIDDEN_SHEET: [TASK_HEADER, task_row("NQ71-955", "BVHTTDL")], "Dữ liệu": [TASK_HEADER]}, hidden={HIDDEN_SHEET}),
-         0, "(sheet)", f"workbook has a hidden sheet ({HIDDEN_SHEET})", message=HIDDEN_SHEET)
+         0, "(sheet)", f"workbook has a hidden sheet ({HIDDEN_SHEET_SHOWN})", message=HIDDEN_SHEET_SHOWN)
     # ... and another sheet is ignored, named in the accepted file's message
     case(f"VHLKHXHVN__task_status__{DAY}.xlsx",
          xlsx({"Nhiệm vụ": [TASK_HEADER, task_row("NQ71-956", "VHLKHXHVN")], IGNORED_SHEET: [["<b>x</b>"]]}),
