@@ -81,7 +81,7 @@ def test_declared_sizes_are_refused_without_inflating_anything(monkeypatch):
     assert refusal(declared) == (
         0, "(file)", "XLSX over a limit: part xl/worksheets/sheet1.xml inflates to 4,294,967,294 bytes, "
                      "over the limit of 1,073,741,824 bytes")
-    assert refusal(bomb)[2].endswith("over the limit of 100 times its compressed size (a zip bomb?)")
+    assert refusal(bomb)[2].endswith("over the limit of 250 times its compressed size (a zip bomb?)")
 
 
 def test_zip_entries_excel_never_writes():
@@ -149,6 +149,8 @@ def test_limits_on_the_workbook():
     sheets = [{"name": f"Trang {i}", "xml": mk.sheet_xml(ROWS)} for i in range(1, 4)]
     assert refusal(mk.workbook(sheets), sheets=2) == (
         0, "(file)", "XLSX over a limit: the workbook has 3 sheets, over the limit of 2 sheets")
+    assert refusal(mk.workbook(sheets), whole_part_bytes=100) == (
+        0, "(file)", "XLSX over a limit: part _rels/.rels is more than 100 bytes of XML, over the limit of 100 bytes of XML")
     assert refusal(mk.workbook(sheets), part_elements=4) == (
         0, "(file)", "XLSX over a limit: part xl/workbook.xml has more than 4 XML elements, over the limit of 4 XML elements")
 
@@ -278,3 +280,18 @@ def test_read_table_turns_a_refusal_into_one_problem_naming_row_and_field():
     table, problems = read_table(mk.far_cell_bomb("BCT", dimension=False), "xlsx")
     assert table is None and problems.rows() == [
         (1048576, "XFD", "16,384", "XLSX over a limit: cell XFD1048576 is in column 16,384, over the limit of 256")]
+
+
+def test_a_damaged_row_is_refused_with_where_it_is():
+    bad_ref = edit(mk.one_sheet("BKHCN", dimension=None), "xl/worksheets/sheet1.xml",
+                   lambda t: t.replace('r="C2"', 'r="2C"'))
+    assert refusal(bad_ref)[:2] == (2, "(sheet)")
+    assert refusal(bad_ref)[2].startswith("XLSX cannot be read: row 2 is damaged (")
+    no_number = edit(bad_ref, "xl/worksheets/sheet1.xml", lambda t: t.replace('<row r="2">', '<row r="two">'))
+    assert refusal(no_number)[:2] == (2, "(sheet)")
+    assert refusal(no_number)[2].startswith("XLSX cannot be read: the row after row 1 is damaged (")
+    missing_string = edit(mk.one_sheet("BKHCN", dimension=None), "xl/worksheets/sheet1.xml",
+                          lambda t: t.replace('<c r="A3" t="inlineStr"><is><t>NQ71-902</t></is></c>',
+                                              '<c r="A3" t="s"><v>7</v></c>'))
+    assert refusal(missing_string) == (3, "(sheet)", "XLSX cannot be read: row 3 is damaged (a cell refers "
+                                                     "to a shared string that the workbook does not have)")

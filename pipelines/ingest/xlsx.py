@@ -164,10 +164,9 @@ def _cell(cell: dict, formats: dict[int, NumberFormat]) -> tuple[str | None, str
     return str(value), None, None  # text, error (#N/A), time of day, duration
 
 
-
-_ROW, _CELL, _SHEET_DATA, _DIMENSION, _MERGE_CELL, _WORKSHEET, _SI, _SHEET, _WORKBOOK_PR = (
+_ROW, _SHEET_DATA, _DIMENSION, _MERGE_CELL, _WORKSHEET, _SI, _SHEET, _WORKBOOK_PR = (
     f"{{{MAIN_NS}}}{name}" for name in
-    ("row", "c", "sheetData", "dimension", "mergeCell", "worksheet", "si", "sheet", "workbookPr"))
+    ("row", "sheetData", "dimension", "mergeCell", "worksheet", "si", "sheet", "workbookPr"))
 
 
 class _Formats(dict):
@@ -278,7 +277,7 @@ def _styles(package: Package, part: str | None, epoch) -> Workbook:
     if epoch is not None:
         book.epoch = epoch
     if part is not None:
-        package.small_tree(part)  # counted and checked for a DTD before openpyxl parses it
+        package.small_tree(part, keep=False)  # counted and checked for a DTD before openpyxl parses it
     apply_stylesheet(_StylesPart(package.read(part) if part else None), book)
     return book
 
@@ -360,12 +359,17 @@ def _sheet_rows(package: Package, part: str, parser: WorkSheetParser, limits: Li
         if tag == _ROW:
             if parent is None or parent.tag != _SHEET_DATA:
                 continue
+            last = parser.row_counter
             try:
                 number, row = parser.parse_row(element)
             except (ValueError, IndexError, KeyError, TypeError) as exc:  # a bad reference, number or string index
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise refuse(f"XLSX cannot be read: the row after row {parser.row_counter:,} is damaged ({detail})",
-                             field="(sheet)", row=parser.row_counter + 1) from None
+                if isinstance(exc, IndexError):  # the only list parse_row indexes
+                    detail = "a cell refers to a shared string that the workbook does not have"
+                written = element.get("r") or ""
+                where = f"row {int(written):,}" if written.isdigit() else f"the row after row {last:,}"
+                raise refuse(f"XLSX cannot be read: {where} is damaged ({detail})", field="(sheet)",
+                             row=int(written) if written.isdigit() else last + 1) from None
             parser.row_dimensions.clear()  # openpyxl keeps row heights; nothing here needs them
             cells += len(row)
             if cells > limits.cells:

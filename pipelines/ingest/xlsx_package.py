@@ -52,7 +52,9 @@ class Limits:
     sheets: int = 200  # sheets in the workbook
     part_bytes: int = 1 << 30  # one part, inflated, as the zip directory declares it (1 GiB)
     total_bytes: int = 2 << 30  # all parts together, inflated, as declared (2 GiB)
-    ratio: int = 100  # inflated / compressed size of a part; spreadsheet XML zips 5-30 to 1, zip bombs 1000 to 1
+    # Inflated / compressed size of a part: Excel's sheets zip 15-20 to 1, rows that repeat without cell references
+    # up to about 200 to 1; a deflate bomb is about 1000 to 1.
+    ratio: int = 250
     ratio_floor: int = 1 << 20  # ... checked for parts that inflate to more than 1 MiB
     rows: int = 1_048_576  # a row number past Excel's own grid
     columns: int = 256  # a cell right of column IV (the widest contract has 14 columns)
@@ -60,7 +62,10 @@ class Limits:
     text_chars: int = 400_000_000  # characters of text in the table read, and in the shared-strings table
     shared_strings: int = 4_000_000  # strings in the shared-strings table
     held_bytes: int = 8 << 20  # XML held at once while streaming: one row, one shared string, one sheet setting (8 MiB)
-    part_elements: int = 1_000_000  # XML elements of a part read whole (workbook, relationships, styles)
+    # A part read whole (the workbook, relationships, styles): Excel's own limits (65,490 cell formats, 1,024 fonts)
+    # keep a real stylesheet far below these; openpyxl spends about 1.3 KB per styles element.
+    whole_part_bytes: int = 64 << 20
+    part_elements: int = 300_000
 
 
 LIMITS = Limits()
@@ -206,18 +211,26 @@ class Package:
             raise refuse(f"XLSX cannot be read: part {part} is missing", part)
         return XmlStream(self, info, tags, budget, over_budget)
 
-    def small_tree(self, part: str) -> etree._Element:
-        """A part read whole (relationships, the workbook, styles), its elements counted as they start."""
+    def small_tree(self, part: str, keep: bool = True) -> etree._Element | None:
+        """A part read whole (relationships, the workbook), its bytes and elements counted as they come.
+        keep=False only checks it (the styles, which openpyxl then parses itself): nothing is held."""
+        limits = self.limits
         root = None
         count = 0
-        for event, element in self.stream(part):
+        xml = self.stream(part, budget=limits.whole_part_bytes, over_budget=lambda: over(
+            f"part {part} is", f"more than {limits.whole_part_bytes:,}", limits.whole_part_bytes, " bytes of XML"))
+        for event, element in xml:
             if event == "start":
                 root = element if root is None else root
                 count += 1
-                if count > self.limits.part_elements:
-                    raise over(f"part {part} has", f"more than {self.limits.part_elements:,}",
-                               self.limits.part_elements, " XML elements")
-        return root
+                if count > limits.part_elements:
+                    raise over(f"part {part} has", f"more than {limits.part_elements:,}", limits.part_elements,
+                               " XML elements")
+            elif not keep:
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+        return root if keep else None
 
     def read(self, part: str) -> bytes:
         """A part's bytes (its declared size was checked against the limits when the package was opened)."""
