@@ -14,7 +14,7 @@ DBT_FILES   := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v
 export R57_WAREHOUSE_DIR ?= $(WAREHOUSE)
 export DAGSTER_HOME
 
-.PHONY: install run test dev clean bench
+.PHONY: install run test dev clean bench bench-xlsx
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or pass PYTHON=/path/to/python3.11)"; exit 1; }
@@ -53,3 +53,7 @@ clean:
 
 bench: install
 	$(BIN)/python bench/bench_ingest.py
+
+# Peak memory of reading each XLSX bomb (and a good sheet of BENCH_XLSX_ROWS rows), one capped process each.
+bench-xlsx: install
+	$(BIN)/python bench/bench_xlsx_bombs.py

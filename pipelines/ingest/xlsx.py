@@ -28,36 +28,50 @@ What each cell becomes (one String column per header in `text`, the same columns
 - a time of day, a duration, a boolean, an error (#N/A): text, as the cell shows it; so they are
   rejected wherever a number or a date is expected, never guessed.
 
-Rows keep the numbers the sheet shows (the header is the first non-empty row; blank rows are kept here
-and skipped later). Only the first sheet is data: other sheets, hidden or not, are listed in `ignored`
-for the submission record. Refused, with the messages of the CSV-era checks: a hidden first sheet, a
-formula, merged cells on the first sheet, and a workbook that cannot be opened.
+Rows keep the numbers the sheet shows (the header is the first non-empty row; empty rows are dropped, as
+parse_submission would drop them). Only the first sheet is data: the first <sheet> of workbook.xml, found
+through the workbook's relationships whatever its part is called; other sheets, hidden or not, are listed
+in `ignored` for the submission record. Refused, with the messages of the CSV-era checks: a hidden first
+sheet, a formula (an <f> element in a cell, in any namespace prefix), merged cells on the first sheet, and
+a workbook that cannot be opened; and, with the limit and the value measured, a file over one of the
+limits in xlsx_package.LIMITS.
+
+How it is read, so that no file can make it allocate more than the limits allow: xlsx_package checks what
+the file is and its zip directory; the workbook, its relationships and its styles are read as small trees;
+the shared strings and the first sheet are streamed with lxml (safe settings), elements counted as they
+start, each row handed to openpyxl's own cell parser (types, shared strings, dates, formulas) once it
+is complete and then dropped. The table is built column by column as rows arrive, its size checked
+before each row is added.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
+from types import SimpleNamespace
 
-import openpyxl
 import polars as pl
+from openpyxl import Workbook
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.cell.text import Text
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from openpyxl.worksheet._reader import WorkSheetParser  # the parser read-only worksheets use, fed one row at a time
+from openpyxl.xml.constants import ARC_STYLE
+
+from pipelines.ingest.xlsx_package import (
+    DOC_REL_NS, LIMITS, MAIN_NS, STRICT_MAIN_NS, Limits, Package, XlsxRejected, check_container, local, namespace,
+    over, refuse,
+)
 
 DATE_CELL = "%Y-%m-%d %H:%M:%S"  # how a typed date travels in `text` and `stored`
 NUMBER, DATE = "number", "date"
-
-
-class XlsxRejected(Exception):
-    """The workbook cannot be taken as data; row 0 means the file as a whole."""
-
-    def __init__(self, row: int, field: str, value: str | None, reason: str):
-        super().__init__(reason)
-        self.row, self.field, self.value, self.reason = row, field, value, reason
 
 
 @dataclass
@@ -128,14 +142,14 @@ def shown_text(stored: Decimal, fmt: NumberFormat) -> str:
     return format(shown, ",f" if fmt.grouped else "f")
 
 
-def _cell(cell) -> tuple[str | None, str | None, str | None]:
-    """(text, kind, stored) of one cell."""
-    value = cell.value
+def _cell(cell: dict, formats: dict[int, NumberFormat]) -> tuple[str | None, str | None, str | None]:
+    """(text, kind, stored) of one cell as openpyxl's parser gives it (value, data_type, style_id, row, column)."""
+    value = cell["value"]
     if value is None:
         return None, None, None
-    kind = cell.data_type
+    kind = cell["data_type"]
     if kind == "n":
-        fmt = number_format(cell.number_format)
+        fmt = formats[cell["style_id"]]
         stored = stored_value(value, fmt)
         return shown_text(stored, fmt), NUMBER, format(stored, "f")
     if kind == "d" and isinstance(value, (datetime, date)):
@@ -143,24 +157,301 @@ def _cell(cell) -> tuple[str | None, str | None, str | None]:
         written = moment.strftime(DATE_CELL)
         return written, DATE, written
     if kind == "f":
-        raise XlsxRejected(cell.row, get_column_letter(cell.column), None,
+        raise XlsxRejected(cell["row"], get_column_letter(cell["column"]), None,
                            "cell holds a formula; paste values only (formulas are not accepted)")
     if kind == "b":
         return ("TRUE" if value else "FALSE"), None, None
     return str(value), None, None  # text, error (#N/A), time of day, duration
 
 
-_MERGED = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z0-9]+)"')
+_ROW, _SHEET_DATA, _DIMENSION, _MERGE_CELL, _WORKSHEET, _SI, _SHEET, _WORKBOOK_PR = (
+    f"{{{MAIN_NS}}}{name}" for name in
+    ("row", "sheetData", "dimension", "mergeCell", "worksheet", "si", "sheet", "workbookPr"))
 
 
-def _merged_cells(book, sheet) -> None:
-    # Read-only mode does not parse <mergeCells>; they follow the cell data in the sheet's own XML part.
-    xml = book._archive.read(sheet._worksheet_path)
-    merged = _MERGED.search(xml)
-    if merged:
-        cells = f"{merged.group(1).decode()}{merged.group(2).decode()}:{merged.group(3).decode()}"
-        raise XlsxRejected(int(merged.group(2)), merged.group(1).decode(), cells,
-                           f"merged cells {cells}; use one cell per column and per row")
+class _Formats(dict):
+    """Number format of each style id, as openpyxl's read-only cell reads it from the stylesheet; one lookup per style."""
+
+    def __init__(self, book: Workbook):
+        super().__init__()
+        self._sheet = SimpleNamespace(parent=book)
+
+    def __missing__(self, style_id: int) -> NumberFormat:
+        try:
+            code = ReadOnlyCell(self._sheet, 0, 0, None, "n", style_id).number_format
+        except (IndexError, KeyError):
+            raise refuse(f"XLSX cannot be read: a cell uses style {style_id}, which the workbook does not define",
+                         str(style_id)) from None
+        self[style_id] = number_format(code)
+        return self[style_id]
+
+
+class _StylesPart:
+    """What apply_stylesheet reads from an archive (the styles part), taken from the part the relationships name."""
+
+    def __init__(self, data: bytes | None):
+        self.data = data
+
+    def read(self, name: str) -> bytes:
+        if name != ARC_STYLE or self.data is None:
+            raise KeyError(name)
+        return self.data
+
+
+@dataclass
+class _Book:
+    sheets: list  # the <sheet> elements of workbook.xml, in order
+    first_part: str  # the zip entry of the first sheet
+    strings_part: str | None
+    styles_part: str | None
+    epoch: object
+
+
+def read_first_sheet(data: bytes, limits: Limits = LIMITS) -> Sheet:
+    """The first sheet's cells as text, kind and stored value (see the module docstring). Raises XlsxRejected."""
+    package = None
+    try:
+        check_container(data)
+        package = Package(data, limits)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not keep
+            return _read(package, limits)
+    except XlsxRejected:
+        raise
+    except Exception as exc:  # a damaged part shows only while it is read; never a crash of the load
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise refuse(f"XLSX cannot be read: {first}") from None
+    finally:
+        if package is not None:
+            package.close()
+
+
+def _workbook(package: Package, limits: Limits) -> _Book:
+    """workbook.xml and its relationships: the sheets in order, the first sheet's part, shared strings, styles."""
+    main = next((r.part for r in package.relationships("") if r.kind == "officeDocument" and not r.external),
+                "xl/workbook.xml")  # a package without _rels/.rels: where every tool writes the workbook
+    if package.find(main) is None:
+        raise refuse(f"the file is not an Excel workbook: the zip package holds no workbook part ({main}); "
+                     "is it another kind of file renamed .xlsx?", main)
+    root = package.small_tree(main)
+    if namespace(root.tag) == STRICT_MAIN_NS:
+        raise refuse("the workbook is saved as Strict Open XML, which is not read; "
+                     "save it from Excel as Excel Workbook (.xlsx)", main)
+    if root.tag != f"{{{MAIN_NS}}}workbook":
+        raise refuse(f"the file is not an Excel workbook: its main part {main} is a <{local(root.tag)}> document", main)
+    sheets = root.findall(f"{{{MAIN_NS}}}sheets/{_SHEET}")
+    if len(sheets) > limits.sheets:
+        raise over("the workbook has", len(sheets), limits.sheets, " sheets")
+    if not sheets:
+        raise refuse("workbook has no sheet", field="(sheet)")
+    properties = root.find(_WORKBOOK_PR)
+    date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
+    relationships = package.relationships(main)
+    by_id = {r.id: r for r in relationships}
+    first = sheets[0]
+    title = first.get("name") or "(no name)"
+    if (first.get("state") or "visible") != "visible":
+        raise refuse(f"workbook has a hidden sheet ({title}); hidden data is not accepted", title, "(sheet)")
+    rel = by_id.get(first.get(f"{{{DOC_REL_NS}}}id") or "")
+    if rel is None:
+        raise refuse(f"XLSX cannot be read: the first sheet ({title}) points to no part of the package", title, "(sheet)")
+    if rel.kind == "chartsheet":
+        raise refuse(f"the first sheet ({title}) is a chart, not data", title, "(sheet)")
+    if rel.kind != "worksheet":
+        raise refuse(f"the first sheet ({title}) is a {rel.kind}, not a worksheet of data", title, "(sheet)")
+    if rel.external or package.find(rel.part) is None:
+        raise refuse(f"XLSX cannot be read: the first sheet ({title}) is missing from the package ({rel.part})",
+                     title, "(sheet)")
+
+    def part_of(kind: str) -> str | None:
+        found = next((r for r in relationships if r.kind == kind and not r.external), None)
+        return found.part if found is not None and package.find(found.part) is not None else None
+
+    return _Book(sheets=sheets, first_part=package.find(rel.part).filename, strings_part=part_of("sharedStrings"),
+                 styles_part=part_of("styles"), epoch=CALENDAR_MAC_1904 if date1904 else None)
+
+
+def _styles(package: Package, part: str | None, epoch) -> Workbook:
+    """An openpyxl workbook holding only the stylesheet (number formats, which styles are dates) and the epoch."""
+    book = Workbook()
+    if epoch is not None:
+        book.epoch = epoch
+    if part is not None:
+        package.small_tree(part, keep=False)  # counted and checked for a DTD before openpyxl parses it
+    apply_stylesheet(_StylesPart(package.read(part) if part else None), book)
+    return book
+
+
+def _shared_strings(package: Package, part: str | None, limits: Limits) -> list[str]:
+    """The shared-strings table, each string as openpyxl reads it, within the count and length limits."""
+    strings: list[str] = []
+    if part is None:
+        return strings
+    chars = 0
+    xml = package.stream(part, tags=[_SI], budget=limits.held_bytes, over_budget=lambda: over(
+        f"shared string {len(strings) + 1:,}, or what follows it, is", f"more than {limits.held_bytes:,}",
+        limits.held_bytes, " bytes of XML"))
+    for _, element in xml:
+        if len(strings) == limits.shared_strings:
+            declared = element.getparent().get("uniqueCount") or ""
+            declared = f" (it declares {int(declared):,})" if declared.isdigit() else ""
+            raise over("the shared-strings table holds", f"more than {limits.shared_strings:,}{declared}",
+                       limits.shared_strings, " strings")
+        text = Text.from_tree(element).content.replace("x005F_", "")  # as openpyxl's read_string_table does
+        chars += len(text)
+        if chars > limits.text_chars:
+            raise over("the shared strings hold", f"more than {limits.text_chars:,}", limits.text_chars, " characters")
+        strings.append(text)
+        _drop(element)
+        xml.release()
+    return strings
+
+
+def _drop(element) -> None:
+    """Free an element that has been read, and the siblings read before it."""
+    element.clear()
+    parent = element.getparent()
+    while element.getprevious() is not None:
+        del parent[0]
+
+
+def _check_dimension(ref: str | None, limits: Limits) -> None:
+    """The used range the sheet declares (<dimension ref>): refused when it is already past the limits."""
+    try:
+        _, _, max_col, max_row = range_boundaries((ref or "").upper())
+    except (ValueError, TypeError):
+        return  # a wrong or missing dimension is common and harmless: rows and cells are counted as they come
+    if max_col is not None and max_col > limits.columns:
+        raise over(f"the first sheet declares its used range as {ref}, that is", max_col, limits.columns, " columns",
+                   field="(sheet)")
+    if max_row is not None and max_row > limits.rows:
+        raise over(f"the first sheet declares its used range as {ref}, that is", max_row, limits.rows, " rows",
+                   field="(sheet)")
+
+
+# The elements a worksheet holds besides its rows (ECMA-376 CT_Worksheet): each is dropped once read, so
+# that what is held while streaming is one row, or one of these.
+_SHEET_CHILDREN = [f"{{{MAIN_NS}}}{name}" for name in (
+    "sheetPr", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection", "protectedRanges",
+    "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
+    "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup",
+    "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+    "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst")]
+
+
+def _sheet_rows(package: Package, part: str, parser: WorkSheetParser, limits: Limits):
+    """(row number, cells) for each row of the sheet, parsed by openpyxl once the row is complete; merged cells refused."""
+    cells = 0
+    xml = package.stream(part, tags=[_ROW, _MERGE_CELL, _DIMENSION, *_SHEET_CHILDREN], budget=limits.held_bytes,
+                         over_budget=lambda: over(f"row {parser.row_counter + 1:,} of the first sheet, or what follows it, is",
+                                                  f"more than {limits.held_bytes:,}", limits.held_bytes, " bytes of XML",
+                                                  field="(sheet)", row=parser.row_counter + 1))
+    checked_root = False
+    for _, element in xml:
+        if not checked_root:
+            root = element.getroottree().getroot()
+            if root.tag != _WORKSHEET:
+                raise refuse(f"XLSX cannot be read: the first sheet's part ({part}) is a <{local(root.tag)}>, "
+                             "not a worksheet", part, "(sheet)")
+            checked_root = True
+        tag, parent = element.tag, element.getparent()
+        if tag == _ROW:
+            if parent is None or parent.tag != _SHEET_DATA:
+                continue
+            last = parser.row_counter
+            try:
+                number, row = parser.parse_row(element)
+            except (ValueError, IndexError, KeyError, TypeError) as exc:  # a bad reference, number or string index
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                if isinstance(exc, IndexError):  # the only list parse_row indexes
+                    detail = "a cell refers to a shared string that the workbook does not have"
+                written = element.get("r") or ""
+                where = f"row {int(written):,}" if written.isdigit() else f"the row after row {last:,}"
+                raise refuse(f"XLSX cannot be read: {where} is damaged ({detail})", field="(sheet)",
+                             row=int(written) if written.isdigit() else last + 1) from None
+            parser.row_dimensions.clear()  # openpyxl keeps row heights; nothing here needs them
+            cells += len(row)
+            if cells > limits.cells:
+                raise over("the first sheet has", f"more than {limits.cells:,}", limits.cells, " cells",
+                           field="(sheet)", row=number)
+            yield number, row
+        elif tag == _MERGE_CELL:
+            _merged(element.get("ref") or "")
+        elif tag == _DIMENSION:
+            _check_dimension(element.get("ref"), limits)
+        if parent is not None and (tag == _ROW or parent.tag == _WORKSHEET):
+            _drop(element)
+            xml.release()
+    if not checked_root and getattr(xml, "root", None) is not None and xml.root.tag != _WORKSHEET:
+        raise refuse(f"XLSX cannot be read: the first sheet's part ({part}) is a <{local(xml.root.tag)}>, "
+                     "not a worksheet", part, "(sheet)")
+
+
+def _merged(ref: str) -> None:
+    try:
+        min_col, min_row, _, _ = range_boundaries(ref.upper())
+    except (ValueError, TypeError):
+        raise refuse(f"merged cells {ref}; use one cell per column and per row", ref, "(sheet)") from None
+    raise XlsxRejected(min_row or 0, get_column_letter(min_col or 1), ref,
+                       f"merged cells {ref}; use one cell per column and per row")
+
+
+def _read(package: Package, limits: Limits) -> Sheet:
+    book = _workbook(package, limits)
+    styles = _styles(package, book.styles_part, book.epoch)
+    strings = _shared_strings(package, book.strings_part, limits)
+    parser = WorkSheetParser(None, strings, data_only=False, epoch=styles.epoch, date_formats=styles._date_formats,
+                             timedelta_formats=styles._timedelta_formats)
+    formats = _Formats(styles)
+    ignored = [s.get("name", "") + ("" if (s.get("state") or "visible") == "visible" else " (hidden)")
+               for s in book.sheets[1:]]
+
+    header: dict[int, str] | None = None
+    width = chars = 0
+    numbers: list[int] = []
+    columns: list[tuple[list, list, list]] = []  # (text, kind, stored) per column, one entry per data row
+    for number, cells in _sheet_rows(package, book.first_part, parser, limits):
+        if not 1 <= number <= limits.rows:
+            raise over("the first sheet has a row numbered", number, limits.rows, field="(sheet)", row=max(number, 0))
+        values: dict[int, tuple] = {}
+        for cell in cells:
+            if cell["column"] > limits.columns:
+                letter = get_column_letter(min(cell["column"], 18278))
+                raise over(f"cell {letter}{cell['row']} is in column", cell["column"], limits.columns, "",
+                           field=letter, row=cell["row"])
+            if not 1 <= cell["row"] <= limits.rows:
+                raise over("the first sheet has a cell in row", cell["row"], limits.rows, field="(sheet)",
+                           row=max(cell["row"], 0))
+            converted = _cell(cell, formats)
+            if converted[0] is not None:
+                values[cell["column"]] = converted
+                chars += len(converted[0])
+        if not values:
+            continue  # an empty row: parse_submission would skip it
+        if chars > limits.text_chars:
+            raise over("the first sheet's cells hold", f"more than {limits.text_chars:,}", limits.text_chars,
+                       " characters of text", field="(sheet)", row=number)
+        if header is None:
+            header, width = {c: v[0] for c, v in values.items()}, max(values)
+            continue
+        row_width = max(width, max(values))
+        if (len(numbers) + 1) * row_width > limits.cells:
+            raise over(f"the table read from the first sheet reaches {len(numbers) + 1:,} rows x {row_width:,} columns =",
+                       (len(numbers) + 1) * row_width, limits.cells, " cells", field="(sheet)", row=number)
+        while len(columns) < row_width:
+            columns.append(([None] * len(numbers), [None] * len(numbers), [None] * len(numbers)))
+        width = row_width
+        empty = (None, None, None)
+        for index, (text, kind, stored) in enumerate(columns, start=1):
+            cell = values.get(index, empty)
+            text.append(cell[0])
+            kind.append(cell[1])
+            stored.append(cell[2])
+        numbers.append(number)
+    if header is None:
+        raise refuse("file is empty", row=1)
+    return _frames(header, width, numbers, columns, ignored)
 
 
 def _names(header: list[str | None], used: list[bool]) -> list[str]:
@@ -174,70 +465,16 @@ def _names(header: list[str | None], used: list[bool]) -> list[str]:
     return names
 
 
-def read_first_sheet(data: bytes) -> Sheet:
-    """The first sheet's cells as text, kind and stored value (see the module docstring). Raises XlsxRejected."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not keep
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # a corrupt workbook raises several unrelated types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise XlsxRejected(0, "(file)", None, f"XLSX cannot be read: {first}") from None
-    try:
-        return _read(book)
-    except XlsxRejected:
-        raise
-    except Exception as exc:  # a damaged sheet part shows only while it is read
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise XlsxRejected(0, "(file)", None, f"XLSX cannot be read: {first}") from None
-    finally:
-        book.close()
-
-
-def _read(book) -> Sheet:
-    if not book.sheetnames:
-        raise XlsxRejected(0, "(sheet)", None, "workbook has no sheet")
-    sheets = [book[name] for name in book.sheetnames]
-    first = sheets[0]
-    if first.sheet_state != "visible":
-        raise XlsxRejected(0, "(sheet)", first.title,
-                           f"workbook has a hidden sheet ({first.title}); hidden data is not accepted")
-    if not hasattr(first, "iter_rows"):
-        raise XlsxRejected(0, "(sheet)", first.title, f"the first sheet ({first.title}) is a chart, not data")
-    ignored = [s.title + ("" if s.sheet_state == "visible" else " (hidden)") for s in sheets[1:]]
-    _merged_cells(book, first)
-    first.reset_dimensions()  # the size a tool wrote may be wrong: read every row the sheet holds
-    header: list[str | None] | None = None
-    rows: list[int] = []
-    cells: list[list[tuple]] = []
-    for number, row in enumerate(first.iter_rows(), start=1):  # missing rows come as empty ones
-        values = [_cell(c) for c in row]
-        if header is None:
-            if any(v[0] is not None for v in values):
-                header = [v[0] for v in values]
-        else:
-            rows.append(number)
-            cells.append(values)
-    if header is None:
-        raise XlsxRejected(1, "(file)", None, "file is empty")
-    return _frames(header, rows, cells, ignored)
-
-
-def _frames(header: list[str | None], rows: list[int], cells: list[list[tuple]], ignored: list[str]) -> Sheet:
-    """Rows of (text, kind, stored) cells to three frames, one column per header (plus data without a header)."""
-    width = max([len(header), *map(len, cells)])
-    columns = [[] for _ in range(width)]
-    empty = (None, None, None)
-    for row in cells:
-        for i in range(width):
-            columns[i].append(row[i] if i < len(row) else empty)
-    header = header + [None] * (width - len(header))
-    used = [header[i] is not None or any(c[0] is not None for c in columns[i]) for i in range(width)]
-    names = _names(header, used)
+def _frames(header: dict[int, str], width: int, rows: list[int], columns: list[tuple[list, list, list]],
+            ignored: list[str]) -> Sheet:
+    """The columns read to three frames, one column per header (plus data without a header)."""
+    while len(columns) < width:
+        columns.append(([None] * len(rows), [None] * len(rows), [None] * len(rows)))
+    names = _names([header.get(i) for i in range(1, width + 1)],
+                   [header.get(i) is not None or any(v is not None for v in columns[i - 1][0]) for i in range(1, width + 1)])
     keep = [i for i, name in enumerate(names) if name is not None]
 
     def frame(part: int) -> pl.DataFrame:
-        return pl.DataFrame([pl.Series(names[i], [c[part] for c in columns[i]], dtype=pl.String) for i in keep],
-                            height=len(rows))
+        return pl.DataFrame([pl.Series(names[i], columns[i][part], dtype=pl.String) for i in keep], height=len(rows))
 
     return Sheet(text=frame(0), kind=frame(1), stored=frame(2), rows=rows, ignored=ignored)
