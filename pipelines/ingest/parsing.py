@@ -86,12 +86,8 @@ def container_problem(data: bytes, file_format: str) -> pl.DataFrame | None:
         if data.startswith(OLE_SIGNATURE):
             return problem(0, "(file)", None, "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .csv name; "
                                               "save it as CSV UTF-8 or as an Excel Workbook (.xlsx)")
-    if file_format == "xlsx" and not data.startswith(ZIP_SIGNATURES):
-        if data.startswith(OLE_SIGNATURE):
-            return problem(0, "(file)", None, "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .xlsx name; "
-                                              "open it in Excel and save it as Excel Workbook (.xlsx)")
-        if _is_text(data):
-            return problem(0, "(file)", None, "this is a text (CSV) file saved with a .xlsx name; name it .csv")
+    # a file named .xlsx is identified by the XLSX reader (pipelines/ingest/xlsx_package.py), which
+    # also tells an encrypted workbook from an old .xls and a text file from a damaged zip
     return None
 
 

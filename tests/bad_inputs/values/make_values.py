@@ -119,7 +119,7 @@ def build() -> None:
     case("NINH_BINH", "task_status", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), 0, "(file)",
          "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .csv name")
     case("PHU_THO", "task_status", tasks("PHU_THO", {}), 0, "(file)",
-         "this is a text (CSV) file saved with a .xlsx name; name it .csv", ext="xlsx")
+         "the file is not an Excel workbook: it holds text", ext="xlsx")
     case("QUANG_NGAI", "task_status", tasks("QUANG_NGAI", {}).encode("utf-16"), 1, "(encoding)", "file is UTF-16")
     # --- limits: refused before parsing, with the limit and the value; messages stay short
     case("QUANG_NINH", "task_status", ",".join(TASK_HEADER) + "," * 100_000 + "\n", 1, "(header)",
