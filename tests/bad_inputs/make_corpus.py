@@ -14,7 +14,6 @@ import xlsxwriter
 import yaml
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "files"
 
 TASK_HEADER = ["Mã nhiệm vụ", "Chương trình", "Cơ quan chủ trì", "Cơ quan phối hợp", "Nội dung nhiệm vụ", "Sản phẩm",
                "Người chịu trách nhiệm", "Đơn vị chịu trách nhiệm", "Thẩm quyền", "Ngày giao", "Thời hạn", "Trạng thái",
@@ -156,23 +155,33 @@ def build() -> None:
     case("HUE__task_status__2025-12-15.csv", csv_text(TASK_HEADER, injected), 0, "", "", status="accepted")
 
 
-def main() -> None:
-    build()
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.iterdir():
+def write_family(folder: Path, cases, title: str, max_bytes: int | None = None) -> None:
+    """Write one family of the corpus: folder/files/ (emptied first) and folder/expected.yml, one entry
+    per file: the status it must get and, for a rejected file, its first problem. Every family's
+    make_*.py ends here, so all of them write the same format."""
+    out = folder / "files"
+    out.mkdir(exist_ok=True)
+    for old in out.iterdir():
         old.unlink()
     expected = []
-    names = set()
-    for name, content, expect in CASES:
-        assert name not in names, name
-        names.add(name)
-        (OUT / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    for name, content, expect in cases:
+        assert all(name != e["file"] for e in expected), name
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        assert max_bytes is None or len(data) < max_bytes, (name, len(data))  # small files only
+        (out / name).write_bytes(data)
         expected.append({"file": name, **expect})
-    (HERE / "expected.yml").write_text(
-        "# One entry per file in files/: the status it must get and the first problem it must report\n"
-        "# (row as a spreadsheet shows it, 0 = the file as a whole; field; a phrase of the reason).\n"
-        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    print(f"wrote {len(expected)} files to {OUT}")
+    (folder / "expected.yml").write_text(
+        f"# {title}\n"
+        "# One entry per file in files/: the status it must get and, for a rejected file, the first problem it must\n"
+        "# report (row as a spreadsheet shows it, 0 = the file as a whole; field; a phrase of the reason); message: a\n"
+        "# phrase of its one-line message.\n"
+        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=400), encoding="utf-8")
+    print(f"wrote {len(expected)} files to {out}")
+
+
+def main() -> None:
+    build()
+    write_family(HERE, CASES, "The base corpus (written by tests/bad_inputs/make_corpus.py).")
 
 
 if __name__ == "__main__":

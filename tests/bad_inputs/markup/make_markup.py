@@ -16,12 +16,10 @@ import sys
 from pathlib import Path
 
 import xlsxwriter
-import yaml
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "files"
 sys.path.insert(0, str(HERE.parent))
-from make_corpus import BUDGET_HEADER, TASK_HEADER, budget_row, csv_text, task_row, xlsx  # noqa: E402
+from make_corpus import BUDGET_HEADER, TASK_HEADER, budget_row, csv_text, task_row, xlsx, write_family  # noqa: E402
 
 DAY = "2025-12-01"
 # Every placeholder a rule message may hold: shown as written, never filled in (engine r57_render).
@@ -131,20 +129,7 @@ def build() -> None:
 
 def main() -> None:
     build()
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.iterdir():
-        old.unlink()
-    expected = []
-    for name, content, expect in CASES:
-        assert all(name != e["file"] for e in expected), name
-        (OUT / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        expected.append({"file": name, **expect})
-    (HERE / "expected.yml").write_text(
-        "# The markup family: HTML, script, template placeholders and invisible characters in cells and headers.\n"
-        "# One entry per file in files/: its status and, for a rejected file, its first problem\n"
-        "# (row as a spreadsheet shows it; field; a phrase of the reason); message: a phrase of its message.\n"
-        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    print(f"wrote {len(expected)} files to {OUT}")
+    write_family(HERE, CASES, "The markup family (written by make_markup.py): HTML, script, template placeholders and invisible characters in cells and headers.")
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ extension's case does not matter.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import yaml
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "files"
+sys.path.insert(0, str(HERE.parent))
+from make_corpus import write_family  # noqa: E402
 SAMPLES = HERE.parent.parent.parent / "sources" / "samples" / "2025-12-15"
 SUMMARY_CSV = (SAMPLES / "CAO_BANG__task_summary__2025-12-15.csv").read_bytes()  # counts only: valid at any date of 2025-Q4
 SUMMARY_XLSX = (SAMPLES / "BCA__task_summary__2025-12-15.xlsx").read_bytes()
@@ -76,20 +77,7 @@ def cases() -> list[tuple[str, bytes, dict]]:
 
 
 def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.iterdir():
-        old.unlink()
-    expected = []
-    for name, content, expect in cases():
-        assert not (OUT / name).exists(), name
-        (OUT / name).write_bytes(content)
-        expected.append({"file": name, **expect})
-    (HERE / "expected.yml").write_text(
-        "# File names that are odd but legal on disk (tests/bad_inputs/names/make_names.py writes them).\n"
-        "# One entry per file in files/: status, and for a rejected file its first problem (row 0 = the\n"
-        "# file as a whole; field; a phrase of the reason); message: a phrase of the one-line message.\n"
-        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=400), encoding="utf-8")
-    print(f"wrote {len(expected)} files to {OUT}")
+    write_family(HERE, cases(), "File names that are odd but legal on disk (written by make_names.py).")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "files"
 sys.path.insert(0, str(HERE.parent))
-from make_corpus import BUDGET_HEADER, SUMMARY_HEADER, TASK_HEADER, budget_row, task_row, xlsx  # noqa: E402
+from make_corpus import BUDGET_HEADER, SUMMARY_HEADER, TASK_HEADER, budget_row, task_row, xlsx, write_family  # noqa: E402
 
 DAY = "2025-12-04"
 CASES: list[tuple[str, bytes | str, dict]] = []
@@ -137,19 +135,7 @@ def build() -> None:
 
 def main() -> None:
     build()
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.iterdir():
-        old.unlink()
-    expected = []
-    for name, content, expect in CASES:
-        assert not (OUT / name).exists(), name
-        (OUT / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        expected.append({"file": name, **expect})
-    (HERE / "expected.yml").write_text(
-        "# Written by make_values.py. One entry per file in files/: the status it must get and, if rejected, a problem\n"
-        "# it must report (row as a spreadsheet shows it, 0 = the file as a whole; field; a phrase of the reason).\n"
-        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    print(f"wrote {len(expected)} files to {OUT}")
+    write_family(HERE, CASES, "The values family (written by make_values.py): values as written, CSV shape and limits.")
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ import struct
 import zipfile
 from datetime import datetime
 from collections.abc import Iterable, Iterator
+import sys
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-import yaml
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "files"
+sys.path.insert(0, str(HERE.parent))
+from make_corpus import write_family  # noqa: E402
 DAY = "2025-12-03"  # every file name in this family carries this reporting date
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -307,19 +308,7 @@ def build() -> None:
 
 def main() -> None:
     build()
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.iterdir():
-        old.unlink()
-    expected = []
-    for name, content, expect in CASES:
-        assert len(content) < 400_000, (name, len(content))  # small files only
-        (OUT / name).write_bytes(content)
-        expected.append({"file": name, **expect})
-    (HERE / "expected.yml").write_text(
-        "# XLSX family: one entry per file in files/ (written by make_xlsx.py): the status it must get and the\n"
-        "# first problem it must report (row as a spreadsheet shows it, 0 = the file as a whole; field; a phrase).\n"
-        + yaml.safe_dump(expected, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
-    print(f"wrote {len(expected)} files to {OUT}")
+    write_family(HERE, CASES, "The XLSX family (written by make_xlsx.py): bombs, bypasses and containers.", max_bytes=400_000)
 
 
 if __name__ == "__main__":
