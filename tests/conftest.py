@@ -78,3 +78,27 @@ def warehouse(pipeline_runs):
     con = duckdb.connect(str(pipeline_runs["settings"].duckdb_path), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def run_full_load():
+    """run(root, inbox, instance=None) -> (result, duckdb path): the full_load job on a private
+    warehouse under root/wh reading inbox. The dbt step exports the warehouse path for its
+    subprocess; the environment is given back afterwards, so runs never leak into each other."""
+    from contextlib import nullcontext
+
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    def run(root: Path, inbox: Path, instance=None):
+        config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
+                  "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(inbox)}
+        with pytest.MonkeyPatch.context() as env, (nullcontext(instance) if instance else DagsterInstance.ephemeral()) as inst:
+            env.setenv("R57_DUCKDB_PATH", config["duckdb_path"])
+            env.setenv("R57_HOME", config["home"])
+            result = defs.resolve_job_def("full_load").execute_in_process(
+                run_config={"resources": {"warehouse": {"config": config}}}, instance=inst, raise_on_error=False)
+        return result, Path(config["duckdb_path"])
+
+    return run

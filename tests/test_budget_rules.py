@@ -12,9 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
 
-PROJECT = Path(__file__).resolve().parent.parent
 HEADER = ["Năm ngân sách", "Nguồn kinh phí", "Tính chất chi", "Lĩnh vực", "Khối", "Cấp", "Giai đoạn", "Số tiền",
           "Đơn vị tính", "Kiểu số", "Ghi chú"]
 SOURCE = {"DT": "Dự toán được giao", "TT": "Tăng thu NSTW năm 2024"}
@@ -80,18 +78,12 @@ def build_round(inbox: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    from pipelines.definitions import defs
-
+def con(tmp_path_factory, run_full_load):
     root = tmp_path_factory.mktemp("budget_rules")
     build_round(root / "inbox")
-    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
-              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(root / "inbox")}
-    result = defs.resolve_job_def("full_load").execute_in_process(
-        run_config={"resources": {"warehouse": {"config": config}}}, instance=DagsterInstance.ephemeral(),
-        raise_on_error=False)
+    result, path = run_full_load(root, root / "inbox")
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    connection = duckdb.connect(config["duckdb_path"], read_only=True)
+    connection = duckdb.connect(str(path), read_only=True)
     assert connection.execute("SELECT count(*) FROM audit.submissions WHERE status = 'rejected'").fetchall() == [(0,)]
     yield connection
     connection.close()

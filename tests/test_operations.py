@@ -68,26 +68,18 @@ def test_a_past_round_report_can_be_rerun(pipeline_runs):
     assert "reporting round 15/12/2025" in (folder / "dq_report.html").read_text(encoding="utf-8")
 
 
-def _run(job, root: Path, inbox: Path):
-    config = {"home": str(Path(__file__).resolve().parent.parent), "warehouse_dir": str(root / "wh"),
-              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(inbox)}
-    result = job.execute_in_process(run_config={"resources": {"warehouse": {"config": config}}},
-                                    instance=DagsterInstance.ephemeral())
+def _run(run_full_load, root: Path, inbox: Path):
+    result, path = run_full_load(root, inbox)
     assert result.success
-    return duckdb.connect(config["duckdb_path"], read_only=True)
+    return duckdb.connect(str(path), read_only=True)
 
 
-def test_a_correction_supersedes_and_a_broken_one_does_not(tmp_path, monkeypatch):
-    from pipelines.definitions import defs
-
-    monkeypatch.setenv("R57_DUCKDB_PATH", str(tmp_path / "wh" / "r57.duckdb"))  # restored after the test
+def test_a_correction_supersedes_and_a_broken_one_does_not(tmp_path, run_full_load):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in (SUMMARY, "HA_NOI__task_status__2025-12-15.csv"):
         shutil.copy(SAMPLES / name, inbox / name)
-    job = defs.resolve_job_def("full_load")
-
-    con = _run(job, tmp_path, inbox)
+    con = _run(run_full_load, tmp_path, inbox)
     assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(5,)]
     assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE rule_id = 'TS-DECLARED-VS-ROWS'").fetchall() == [(2,)]
     con.close()
@@ -99,7 +91,7 @@ def test_a_correction_supersedes_and_a_broken_one_does_not(tmp_path, monkeypatch
     cells[1], cells[6] = "4", str(int(cells[6]) - 1)
     (inbox / "v2").mkdir()
     (inbox / "v2" / SUMMARY).write_text(header + "\n" + ",".join(cells) + "\n", encoding="utf-8")
-    con = _run(job, tmp_path, inbox)
+    con = _run(run_full_load, tmp_path, inbox)
     assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(4,)]
     assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE rule_id = 'TS-DECLARED-VS-ROWS'").fetchall() == [(0,)]
     con.close()
@@ -108,7 +100,7 @@ def test_a_correction_supersedes_and_a_broken_one_does_not(tmp_path, monkeypatch
     cells[1] = "bốn"
     (inbox / "v3").mkdir()
     (inbox / "v3" / SUMMARY).write_text(header + "\n" + ",".join(cells) + "\n", encoding="utf-8")
-    con = _run(job, tmp_path, inbox)
+    con = _run(run_full_load, tmp_path, inbox)
     assert con.execute("SELECT declared_total FROM marts.fct_task_summary_declared WHERE agency_code = 'HA_NOI'").fetchall() == [(4,)]
     versions = con.execute("SELECT version, lifecycle_status FROM audit.submission_lifecycle "
                            "WHERE file_name = ? ORDER BY version", [SUMMARY]).fetchall()

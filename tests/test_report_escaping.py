@@ -96,20 +96,15 @@ def invisible_in(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    from pipelines.definitions import defs
-
+def run(tmp_path_factory, run_full_load):
     root = tmp_path_factory.mktemp("markup")
     inbox = root / "inbox"
     shutil.copytree(MARKUP / "files", inbox)
     for name in (SCRIPT_NAME, ATTRIBUTE_NAME, NEWLINE_NAME):
         (inbox / "names").mkdir(exist_ok=True)
         (inbox / "names" / name).write_text("Mã nhiệm vụ\nNQ71-1\n", encoding="utf-8")
-    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
-              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(inbox)}
     with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("full_load").execute_in_process(
-            run_config={"resources": {"warehouse": {"config": config}}}, instance=instance, raise_on_error=False)
+        result, _ = run_full_load(root, inbox, instance)
         logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
     settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb",
                        inbox_dir=inbox)

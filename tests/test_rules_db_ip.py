@@ -23,7 +23,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
 
 PROJECT = Path(__file__).resolve().parent.parent
 RULE_FILES = ("database_readiness.yml", "ip_filings.yml")
@@ -171,22 +170,12 @@ def _inbox(inbox: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, run_full_load):
     """The hand-made round through the full_load job (ingest, dbt build with its tests, rules, GX, report)."""
-    from pipelines.definitions import defs
-
     root = tmp_path_factory.mktemp("rules_db_ip")
     _inbox(root / "inbox")
-    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
-              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(root / "inbox")}
-    with pytest.MonkeyPatch.context() as env:
-        # the dbt step exports the resource's paths for its subprocess; give them back afterwards
-        env.setenv("R57_DUCKDB_PATH", config["duckdb_path"])
-        env.setenv("R57_HOME", str(PROJECT))
-        result = defs.resolve_job_def("full_load").execute_in_process(
-            run_config={"resources": {"warehouse": {"config": config}}},
-            instance=DagsterInstance.ephemeral(), raise_on_error=False)
-    con = duckdb.connect(config["duckdb_path"], read_only=True)
+    result, path = run_full_load(root, root / "inbox")
+    con = duckdb.connect(str(path), read_only=True)
     yield {"result": result, "con": con, "root": root}
     con.close()
 

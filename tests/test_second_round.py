@@ -46,27 +46,16 @@ class Run:
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
-def second_round(request, tmp_path_factory) -> Run:
-    from dagster import DagsterInstance
-
-    from pipelines.definitions import defs
-
+def second_round(request, tmp_path_factory, run_full_load) -> Run:
     seed = request.param
     root = tmp_path_factory.mktemp(f"second_round_{seed}")
     gt = generate(root / "round", seed, OMIT)
     faults, cases = read_ground_truth(root / "round")
-    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"), "duckdb_path": str(root / "wh" / "r57.duckdb"),
-              "inbox_dir": str(gt.inbox)}
-    job = defs.resolve_job_def("full_load")
     started = time.monotonic()
-    with pytest.MonkeyPatch.context() as mp:  # dbt reads the paths from the environment; restored afterwards
-        mp.setenv("R57_DUCKDB_PATH", config["duckdb_path"])
-        mp.setenv("R57_HOME", config["home"])
-        result = job.execute_in_process(run_config={"resources": {"warehouse": {"config": config}}},
-                                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    result, path = run_full_load(root, gt.inbox)
     seconds = time.monotonic() - started
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    con = duckdb.connect(config["duckdb_path"], read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
     try:
         submissions = _rows(con, "SELECT file_name, status, message FROM audit.submissions")
         try:

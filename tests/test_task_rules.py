@@ -13,9 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
 
-PROJECT = Path(__file__).resolve().parent.parent
 HEADER = ["Mã nhiệm vụ", "Chương trình", "Cơ quan chủ trì", "Cơ quan phối hợp", "Nội dung nhiệm vụ", "Sản phẩm",
           "Người chịu trách nhiệm", "Đơn vị chịu trách nhiệm", "Thẩm quyền", "Ngày giao", "Thời hạn", "Trạng thái",
           "Ngày hoàn thành", "Ghi chú"]
@@ -84,17 +82,11 @@ def build_round(inbox: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    from pipelines.definitions import defs
-
+def run(tmp_path_factory, run_full_load):
     root = tmp_path_factory.mktemp("task_rules")
     build_round(root / "inbox")
-    config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
-              "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(root / "inbox")}
-    result = defs.resolve_job_def("full_load").execute_in_process(
-        run_config={"resources": {"warehouse": {"config": config}}}, instance=DagsterInstance.ephemeral(),
-        raise_on_error=False)
-    con = duckdb.connect(config["duckdb_path"], read_only=True)
+    result, path = run_full_load(root, root / "inbox")
+    con = duckdb.connect(str(path), read_only=True)
     yield result, con, root / "wh"
     con.close()
 
