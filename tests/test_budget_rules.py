@@ -71,6 +71,8 @@ def build_round(inbox: Path) -> None:
             ("ALL", "CNTT"): 20, ("DEV", "KHCN"): 20, ("DEV", "CDS"): 10, ("DEV", "CNTT"): 10,
             ("REC", "KHCN"): 30, ("REC", "CDS"): 20, ("REC", "CNTT"): 14}
     write(inbox, "DTVN", "2025-07-15", "TY", [line("PROPOSED", str(v), n, f) for (n, f), v in grid.items()])
+    # BQP: the largest amount and the last year the contract accepts go through every model without overflow
+    write(inbox, "BQP", "2025-07-15", "TY", [line("PROPOSED", "1.000.000.000.000.000", year=2100)])
     # DTNVN: the same grid in en style and đồng, consistent: nothing to find
     write(inbox, "DTNVN", "2025-07-15", "DONG",
           [line("PROPOSED", f"{v * 10**9:,}", n, f) for (n, f), v in grid.items() if (n, f) != ("REC", "CNTT")]
@@ -121,6 +123,13 @@ def test_findings_state_both_intervals_the_difference_and_the_tolerance(con):
     # whole tỷ: each figure exact to half a tỷ, so four of them allow 2 tỷ together
     assert rows["BUD-SUM-FIELD"] == ("[59.5, 60.5]", "[62.5, 65.5]", "-4", "2", "DTVN__budget__2025-07-15.csv")
     assert rows["BUD-RESTATED"][:2] == ("[7.4995, 7.5005]", "[6.95, 7.05]")
+
+
+def test_the_largest_amount_the_contract_accepts_fits_every_model(con):
+    from decimal import Decimal as D
+    assert con.execute("SELECT amount_vnd, amount_ty, amount_low_ty, amount_high_ty FROM intermediate.int_budget_lines__current "
+                       "WHERE agency_code = 'BQP'").fetchall() == [
+        (D("1000000000000000000000000.000"), D("1000000000000000"), D("999999999999999.5"), D("1000000000000000.5"))]
 
 
 def test_amounts_keep_the_interval_their_writing_allows(con):

@@ -28,6 +28,11 @@ class Column:
     six_clear: str | None = None
     not_after_reporting_date: bool = False  # type date: a value after the file's reporting date is refused
     non_negative: bool = False  # type number: a negative value is refused
+    # type number or integer: the largest value accepted (as written, in the file's unit). It keeps every
+    # figure inside what the warehouse's exact decimals hold after unit conversion, so an absurd cell is
+    # refused on arrival instead of overflowing a model downstream.
+    maximum: int | None = None
+    minimum: int | None = None  # type integer: the smallest value accepted (a budget year, say)
     parsed_as: str | None = None  # type number: the column that receives the exact value (plus _decimals, _trailing_zeros)
 
 

@@ -345,6 +345,9 @@ def parse_submission(
             checks.append((well_formed & parsed[0].is_null(), "number too large for the warehouse (29 digits before the decimal mark at most)"))
             if column.non_negative:
                 checks.append((well_formed & (parsed[0] < 0), "amount cannot be negative"))
+            if column.maximum is not None:
+                checks.append((well_formed & (parsed[0] > column.maximum),
+                               f"number above {column.maximum:,}, the largest the contract accepts in the file's unit"))
             # the value as written is kept beside the parsed one; zero has no sign (-0 and +0 are 0)
             typed.append(pl.when(well_formed & (parsed[0] == 0)).then(raw.str.strip_prefix("-").str.strip_prefix("+"))
                          .otherwise(raw).alias(column.name))
@@ -368,6 +371,11 @@ def parse_submission(
                                                             stored.str.replace(".", decimal, literal=True))))
             checks.append((well_formed & value.is_null(), "number too large for a count"))
             checks.append((well_formed & (value < 0), "count cannot be negative"))
+            if column.minimum is not None or column.maximum is not None:
+                low, high = column.minimum or 0, column.maximum
+                outside = (value < low) | (value > high) if high is not None else value < low
+                checks.append((well_formed & (value >= 0) & outside,
+                               f"outside {low}..{high if high is not None else ''}, the range the contract accepts"))
             typed.append(pl.when(well_formed).then(value).alias(column.name))
         elif column.type == "enum":
             mapping = contract.enums[column.enum]

@@ -10,18 +10,19 @@ with lines as (
         s.file_name,
         b.*,
         case b.amount_unit when 'DONG' then 0.000000001 when 'TRIEU' then 0.001 when 'TY' then 1 end as to_ty,
+        case b.amount_unit when 'DONG' then 1 when 'TRIEU' then 1000000 when 'TY' then 1000000000 end as to_dong,
         cast(0.5 * power(10, -b.amount_number_decimals) as decimal(38, 9)) as half_unit_written
     from {{ ref('stg_budget_lines') }} as b
     join {{ ref('int_submissions__current') }} as s
         on s.submission_id = b.submission_id and s.domain = 'budget'
 )
 select
-    * exclude (to_ty, half_unit_written),
-    cast(amount_number * case amount_unit when 'DONG' then 1 when 'TRIEU' then 1000000 when 'TY' then 1000000000 end
-         as decimal(38, 3)) as amount_vnd,
+    * exclude (to_ty, to_dong, half_unit_written),
+    cast(amount_number * to_dong as decimal(38, 3)) as amount_vnd,
     cast(amount_number * to_ty as decimal(38, 9)) as amount_ty,
-    -- rounded outwards at the last digit tỷ can hold (1 đồng), so the interval never loses a value it allows
-    cast(floor(greatest(amount_number - half_unit_written, 0) * to_ty * 1000000000) * 0.000000001 as decimal(38, 9)) as amount_low_ty,
-    cast(ceil((amount_number + half_unit_written) * to_ty * 1000000000) * 0.000000001 as decimal(38, 9)) as amount_high_ty,
+    -- rounded outwards to whole đồng (the last digit tỷ can hold), so the interval never loses a value it
+    -- allows; computed in đồng so the contract's largest amount (10^15 tỷ) stays inside DECIMAL(38, 9)
+    cast(floor(greatest(amount_number - half_unit_written, 0) * to_dong) * 0.000000001 as decimal(38, 9)) as amount_low_ty,
+    cast(ceil((amount_number + half_unit_written) * to_dong) * 0.000000001 as decimal(38, 9)) as amount_high_ty,
     cast(half_unit_written * to_ty as decimal(38, 9)) as amount_half_width_ty
 from lines

@@ -100,6 +100,11 @@ def build() -> None:
     case("BCT", "budget", csv_text(BUDGET_HEADER, [budget_row("\uff11\uff12,5")]), 2, "Số tiền",
          "cell holds a digit other than 0-9 U+FF11 (fullwidth digit one) at position 1")
     case("BGDDT", "budget", csv_text(BUDGET_HEADER, [budget_row("-0,5")]), 2, "Số tiền", "amount cannot be negative")
+    # absurd but well-formed figures: refused on arrival, never left to overflow a model downstream
+    case("BNG", "budget", csv_text(BUDGET_HEADER, [budget_row("10.000.000.000.000.000")]), 2, "Số tiền",
+         "number above 1,000,000,000,000,000, the largest the contract accepts in the file's unit")
+    case("BQP", "budget", csv_text(BUDGET_HEADER, [["99999999999", *budget_row("5")[1:]]]), 2, "Năm ngân sách",
+         "outside 2000..2100, the range the contract accepts")
     case("BKHCN", "database_status",
          "Mã CSDL,Giai đoạn,Đã bố trí kinh phí,Nguy cơ không hoàn thành,Lý do thay đổi giai đoạn\n"
          "DB-NQ71-001\u2060,Chưa triển khai,Không,Có,\n", 2, "Mã CSDL",
