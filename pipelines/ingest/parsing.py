@@ -33,7 +33,6 @@ Limits on lines, columns, cell length and the problems listed: pipelines/ingest/
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,7 +41,7 @@ import babel.numbers
 import duckdb
 import polars as pl
 
-from pipelines.ingest import characters, csvfile, xlsx
+from pipelines.ingest import characters, csvfile, xlsx, xlsx_package
 from pipelines.ingest.contracts import Contract, normalize_header
 from pipelines.ingest.limits import MAX_FIELD_CHARS, MAX_IGNORED_NAMES
 from pipelines.ingest.problems import PROBLEM_SCHEMA, bounded, problem  # noqa: F401 (the loader imports them from here)
@@ -50,8 +49,6 @@ from pipelines.ingest.problems import PROBLEM_SCHEMA, bounded, problem  # noqa: 
 FIRST_DATA_ROW = 2
 # Companion columns of each contract column inside parse_submission (contract names are identifiers).
 KIND, STORED, BAD = ":kind", ":stored", ":bad"
-ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -80,27 +77,15 @@ def _named(ignored: list[str]) -> list[str]:
 def container_problem(data: bytes, file_format: str) -> pl.DataFrame | None:
     """A file whose first bytes say it is not what its name says."""
     if file_format == "csv":
-        if data.startswith(ZIP_SIGNATURES):
+        if data.startswith(xlsx_package.ZIP_MAGIC):
             return problem(0, "(file)", None,
                            "this is an Excel workbook saved with a .csv name; save it as CSV UTF-8 or name it .xlsx")
-        if data.startswith(OLE_SIGNATURE):
+        if data.startswith(xlsx_package.OLE_MAGIC):
             return problem(0, "(file)", None, "this is an old Excel workbook (.xls, Excel 97-2003) saved with a .csv name; "
                                               "save it as CSV UTF-8 or as an Excel Workbook (.xlsx)")
     # a file named .xlsx is identified by the XLSX reader (pipelines/ingest/xlsx_package.py), which
     # also tells an encrypted workbook from an old .xls and a text file from a damaged zip
     return None
-
-
-def _is_text(data: bytes) -> bool:
-    """Its first 64 KB read as UTF-8 (a character cut at the end allowed) without NUL bytes, or UTF-16 with a BOM."""
-    head = data[:65536]
-    if head.startswith(csvfile.UTF16_BOMS):
-        return True
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return bool(head) and b"\x00" not in head
 
 
 @dataclass
