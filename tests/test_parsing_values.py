@@ -299,8 +299,7 @@ def test_utf16_is_refused_with_what_to_do():
 # --- limits and bounded messages
 
 
-def test_the_limits_are_the_loaders_and_excels():
-    assert limits.MAX_FILE_BYTES == loader.DEFAULT_MAX_FILE_BYTES
+def test_the_line_and_cell_limits_are_excels():
     assert (limits.MAX_LINES, limits.MAX_CELL_CHARS) == (1_048_576, 32_767)
 
 

@@ -13,13 +13,14 @@ what no spreadsheet could have produced, before the expensive parsing starts:
 | problems listed per file | 1,000 | enough to fix a file; a final row says how many more there are | when the file is quarantined |
 | a value shown in a problem | 120 characters | invisible characters are shown as `⟨U+200B⟩`; longer values are cut with `…` | idem |
 | ignored columns named in the submission record | 20 | the rest are counted, not listed | when the file is accepted |
+| an XLSX workbook's parts, sizes, compression ratio, rows, columns, cells, shared strings | `Limits` in `pipelines/ingest/xlsx_package.py` | checked from the zip directory and while streaming, before anything is allocated in proportion | before and while reading |
 
 Cost of the worst case inside the limits: see README.md (Benchmarks).
 """
 
 from __future__ import annotations
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # the loader's default; kept equal by tests/test_parsing_values.py
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the loader's default (R57_MAX_FILE_BYTES overrides it)
 MAX_LINES = 1_048_576
 MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 32_767

@@ -27,6 +27,7 @@ import polars as pl
 
 from pipelines.ingest.contracts import Contract, load_contracts
 from pipelines.ingest.inbox import Entry, Unstable, archive_name, entry_for, list_inbox, name_problem, printable, read_stable
+from pipelines.ingest.limits import MAX_FILE_BYTES
 from pipelines.ingest.parsing import PROBLEM_SCHEMA, ParseResult, parse_submission, problem
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_tables
@@ -34,7 +35,6 @@ from pipelines.warehouse import connect, ensure_tables
 # Always used with fullmatch (`$` would let a trailing newline through); [0-9], not \d, which takes any script's digits.
 FILE_NAME = re.compile(r"(?P<agency>[A-Z0-9_]+)__(?P<domain>[a-z_]+)__(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})\.(?P<ext>[A-Za-z0-9]+)")
 NAME_RULE = "file name must be <AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv|xlsx, e.g. BKHCN__task_status__2025-12-15.csv"
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -306,7 +306,7 @@ def load_inbox(settings: Settings, max_bytes: int | None = None, log=None) -> Lo
 def load_paths(settings: Settings, paths: list[Path | Entry], identify: Identify, references, contracts,
                max_bytes: int | None = None, log=None) -> LoadSummary:
     """Load these entries one by one; one that cannot be read whole this run is skipped with a logged line."""
-    max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", MAX_FILE_BYTES))
     say = log or logger.warning
     summary = LoadSummary()
     with connect(settings.duckdb_path, log=log) as con:
