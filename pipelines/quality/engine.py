@@ -23,11 +23,9 @@ import duckdb
 import polars as pl
 
 from pipelines.logsafe import RE2_INVISIBLE
+from pipelines.quality.bounds import UNBOUNDED
 from pipelines.quality.rules import RELATION_ROLES, Catalogue, FigureSource, Rule
 
-# Figures are exact decimals. An open bound ("hơn 3.000": more than 3,000) is stored as this
-# sentinel, far above any real figure (the whole GDP is ~1.2e16 đồng) and far below the type's limit.
-UNBOUNDED = "1e24"
 NUM = "DECIMAL(38,9)"
 
 FIGURES_DDL = f"""

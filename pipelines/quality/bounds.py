@@ -1,0 +1,8 @@
+"""The open bound: how a figure written without an upper (or lower) limit is held in DECIMAL arithmetic.
+
+"hơn 3.000" (more than 3,000) has no upper limit. Intervals are exact decimals, so "no limit" is
+this sentinel, far above any real figure (the whole GDP is ~1.2e16 đồng) and far below the limit
+of DECIMAL(38,9). It is defined here only; everything else imports it.
+"""
+
+UNBOUNDED = "1e24"
