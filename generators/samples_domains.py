@@ -1,7 +1,7 @@
 """Write the sample submissions for budget, database readiness and IP filings (deterministic).
 
-Run from the repository root:  python sources/make_samples_domains.py
-Same bytes on every run (random.Random with fixed seeds, fixed XLSX creation dates, no clocks).
+Run from the repository root:  .venv/bin/python -m generators.samples_domains [OUT]
+(OUT defaults to sources/; the paths below are under it). Same bytes on every run (random.Random with fixed seeds, fixed XLSX creation dates, no clocks).
 
 What it (re)writes, and nothing else:
   sources/reference/databases.csv       registry of the 117 databases (105 NQ71 + 12 KH02) and owners
@@ -18,7 +18,7 @@ What it (re)writes, and nothing else:
   sources/samples/<date>/BKHCN__ip_filings__<date>.csv       2025-03-31 (the 2024 months) and 2025-12-15
   the section "## Budget, database readiness and IP filings" at the end of sources/samples/README.md
 Before writing it deletes only files whose name contains __budget__, __database_status__ or
-__ip_filings__ under sources/samples/*/ (never the task_status / task_summary files).
+__ip_filings__ under OUT/samples/*/ (never the task_status / task_summary files).
 
 Planted faults (exact rows and values: the README section this script writes):
   B1 BUD-SUM-FIELD              BXD 2025-07-15, APPROVED, DU_TOAN: CNTT line 5 tỷ above
@@ -39,92 +39,23 @@ Planted faults (exact rows and values: the README section this script writes):
 
 from __future__ import annotations
 
-import csv
-import io
 import random
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import xlsxwriter
-import yaml
+from generators.inputs import SOURCES, headers, label, read_agencies
+from generators.writers import write_csv, write_xlsx
 
-ROOT = Path(__file__).resolve().parent
-REF = ROOT / "reference"
-SAMPLES = ROOT / "samples"
-CONTRACTS = ROOT / "contracts"
 OWNED_DOMAINS = ("budget", "database_status", "ip_filings")
 README_TITLE = "## Budget, database readiness and IP filings"
 
 TY = 10**9
 TRIEU = 10**6
 CENTRAL_KINDS = {"ministry", "ministerial_agency", "government_agency"}
-
-
-# --------------------------------------------------------------------------------------------
-# Contracts, enums, agencies
-# --------------------------------------------------------------------------------------------
-
-def headers(domain: str) -> list[str]:
-    spec = yaml.safe_load((CONTRACTS / f"{domain}.yml").read_text(encoding="utf-8"))
-    return [c["header"] for c in spec["columns"]]
-
-
-ENUMS = yaml.safe_load((CONTRACTS / "enums.yml").read_text(encoding="utf-8"))
-
-
-def label(enum: str, code: str) -> str:
-    """The canonical (first) label of an enum code."""
-    return ENUMS[enum][code][0]
-
-
-def read_agencies() -> list[dict]:
-    with open(REF / "agencies.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-# --------------------------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------------------------
-
-def nfc(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return unicodedata.normalize("NFC", str(value))
-
-
-def write_csv(path: Path, head: list[str], rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([nfc(h) for h in head])
-    for row in rows:
-        writer.writerow([nfc(row.get(h)) for h in head])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
-
-
-def write_xlsx(path: Path, head: list[str], rows: list[dict], created: datetime, sheet: str) -> None:
-    """Amounts and labels as text cells; whole numbers (the year) as number cells; fixed creation date."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
-    workbook.set_properties({"created": created})
-    ws = workbook.add_worksheet(sheet)
-    bold = workbook.add_format({"bold": True})
-    ws.write_row(0, 0, [nfc(h) for h in head], bold)
-    for r, row in enumerate(rows, start=1):
-        for c, h in enumerate(head):
-            value = row.get(h)
-            if isinstance(value, int):
-                ws.write_number(r, c, value)
-            elif value is None or value == "":
-                continue
-            else:
-                ws.write_string(r, c, nfc(value))
-    workbook.close()
 
 
 def group_digits(n: int, sep: str) -> str:
@@ -366,7 +297,7 @@ def row_of(rows: list[dict], source: str, stage: str, line: int) -> int:
     raise LookupError((source, stage, line))
 
 
-def make_budget(agencies: list[dict], facts: dict) -> list[Path]:
+def make_budget(agencies: list[dict], facts: dict, samples: Path) -> list[Path]:
     rng = random.Random(5701)
     head = headers("budget")
     current = [a for a in agencies if not a["valid_to"] and a["agency_kind"] != "former_province"]
@@ -401,9 +332,9 @@ def make_budget(agencies: list[dict], facts: dict) -> list[Path]:
         for day, blocks in files.items():
             rows = budget_rows(series, blocks, 2025, block, level, unit, style, notes.get(day))
             xlsx = day == "2025-09-30" and code in ("BKHCN", "BCA")
-            path = SAMPLES / day / f"{code}__budget__{day}.{'xlsx' if xlsx else 'csv'}"
+            path = samples / day / f"{code}__budget__{day}.{'xlsx' if xlsx else 'csv'}"
             if xlsx:
-                write_xlsx(path, head, rows, datetime(2025, 9, 30, 8, 0, 0), "Kinh phí")
+                write_xlsx(path, head, rows, sheet="Kinh phí", created=datetime(2025, 9, 30, 8, 0, 0))
             else:
                 write_csv(path, head, rows)
             written.append(path)
@@ -420,7 +351,7 @@ def make_budget(agencies: list[dict], facts: dict) -> list[Path]:
         s = budget_2024(code, rng)
         rows = budget_rows({"DU_TOAN": s}, [("ALLOCATED", "allocated"), ("DISBURSED", "disbursed_q3")],
                            2024, "CHINH_PHU", "PROVINCE", "tỷ đồng", "vi", "Số liệu Kho bạc Nhà nước đến ngày 31/12/2024")
-        path = SAMPLES / "2024-12-31" / f"{code}__budget__2024-12-31.csv"
+        path = samples / "2024-12-31" / f"{code}__budget__2024-12-31.csv"
         write_csv(path, head, rows)
         written.append(path)
     facts["history_count"] = len(unchanged) + len(former)
@@ -561,7 +492,7 @@ D2_REASONED = "DB-NQ71-064"  # CSDL về kết cấu hạ tầng giao thông (BX
 D2_REASON = "Chuyển đổi nền tảng theo kiến trúc mới"
 
 
-def make_databases(agencies: list[dict], facts: dict) -> list[Path]:
+def make_databases(agencies: list[dict], facts: dict, out: Path) -> list[Path]:
     rng = random.Random(5702)
     by_code = {a["agency_code"]: a for a in agencies}
     assert len(NQ71_DATABASES) == 105 and len(KH02_DATABASES) == 12
@@ -578,7 +509,7 @@ def make_databases(agencies: list[dict], facts: dict) -> list[Path]:
     assert registry[49]["database_code"] == D1_CODE and registry[49]["owner_agency_code"] == "BNNMT"
     assert registry[27]["name_vi"] == "CSDL quốc gia về giá"
     assert registry[63]["name_vi"] == "CSDL về kết cấu hạ tầng giao thông"
-    write_csv(REF / "databases.csv", ["database_code", "programme_code", "name_vi", "name_en", "owner_agency_code"], registry)
+    write_csv(out / "reference" / "databases.csv", ["database_code", "programme_code", "name_vi", "name_en", "owner_agency_code"], registry)
 
     # Stages at 15/12/2025: pinned ones first, the rest drawn to the report's counts.
     nq71 = [r for r in registry if r["programme_code"] == "NQ71"]
@@ -635,7 +566,7 @@ def make_databases(agencies: list[dict], facts: dict) -> list[Path]:
                     "Lý do thay đổi giai đoạn": reason,
                 })
             assert rows, (ag, day)
-            path = SAMPLES / day / f"{ag}__database_status__{day}.csv"
+            path = out / "samples" / day / f"{ag}__database_status__{day}.csv"
             write_csv(path, head, rows)
             written.append(path)
             facts["db_files"][(ag, day)] = rows
@@ -764,7 +695,7 @@ def ip_row(period: str, month: date, right: str, origin: str, values: list[int],
     }
 
 
-def make_ip(facts: dict) -> list[Path]:
+def make_ip(facts: dict, samples: Path) -> list[Path]:
     rng = random.Random(5703)
     head = headers("ip_filings")
     months = {2024: make_months(2024, 12, rng), 2025: make_months(2025, 11, rng)}
@@ -813,7 +744,7 @@ def make_ip(facts: dict) -> list[Path]:
         for g in TECH_SHARE:
             rows.append(ip_row("YTD", date(2024, 11, 1), "PATENT", origin, tech[(g, origin)][2024], g))
     # BKHCN exists from 1/3/2025 (merged ministry): its IP Office restates 2024 in a 2025 file.
-    path24 = SAMPLES / "2025-03-31" / "BKHCN__ip_filings__2025-03-31.csv"
+    path24 = samples / "2025-03-31" / "BKHCN__ip_filings__2025-03-31.csv"
     write_csv(path24, head, rows)
     facts["ip"]["2024"] = rows
 
@@ -843,7 +774,7 @@ def make_ip(facts: dict) -> list[Path]:
         for g in TECH_SHARE:
             t = tech[(g, origin)]
             rows.append(ip_row("YTD", date(2025, 11, 1), "PATENT", origin, t[2025], g, fmt_pct(growth(t[2025][0], t[2024][0]))))
-    path25 = SAMPLES / "2025-12-15" / "BKHCN__ip_filings__2025-12-15.csv"
+    path25 = samples / "2025-12-15" / "BKHCN__ip_filings__2025-12-15.csv"
     write_csv(path25, head, rows)
     facts["ip"]["2025"] = rows
     return [path24, path25]
@@ -914,7 +845,7 @@ def readme_section(facts: dict, counts: dict) -> str:
     lines = [
         README_TITLE,
         "",
-        "Generated by `python sources/make_samples_domains.py` (deterministic; it rewrites only the",
+        "Generated by `python -m generators.samples_domains` (deterministic; it rewrites only the",
         "`*__budget__*`, `*__database_status__*` and `*__ip_filings__*` files, `sources/reference/databases.csv`",
         "and this section). Headers and labels are those of `sources/contracts/` (first label of each enum).",
         "",
@@ -1013,40 +944,43 @@ def ytd_2024(facts: dict, right: str, origin: str) -> int:
     return row["_v"][0]
 
 
-def write_readme(section: str) -> None:
-    path = SAMPLES / "README.md"
-    text = path.read_text(encoding="utf-8")
+def write_readme(section: str, out: Path) -> None:
+    """The README's hand-written part (read from sources/samples/README.md), then the section, into OUT."""
+    text = (SOURCES / "samples" / "README.md").read_text(encoding="utf-8")
     at = text.find(README_TITLE)
     if at >= 0:
         text = text[:at]
     text = text.rstrip("\n") + "\n\n" + section
+    path = out / "samples" / "README.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(unicodedata.normalize("NFC", text), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
 
-def clean() -> None:
-    for folder in SAMPLES.iterdir():
+def clean(samples: Path) -> None:
+    for folder in samples.iterdir() if samples.is_dir() else ():
         if folder.is_dir():
             for f in folder.iterdir():
                 if any(f"__{d}__" in f.name for d in OWNED_DOMAINS):
                     f.unlink()
 
 
-def main() -> None:
+def main(out: Path = SOURCES) -> None:
     agencies = read_agencies()
     blocks = {a["agency_code"] for a in agencies if a["agency_kind"] == "block_agency"}
     assert blocks == {"VPTW", "VPQH", "UBTWMTTQ"}, "append the block agencies to agencies.csv first"
-    clean()
+    samples = out / "samples"
+    clean(samples)
     facts: dict = {}
     counts = {
-        "budget": len(make_budget(agencies, facts)),
-        "database_status": len(make_databases(agencies, facts)),
-        "ip_filings": len(make_ip(facts)),
+        "budget": len(make_budget(agencies, facts, samples)),
+        "database_status": len(make_databases(agencies, facts, out)),
+        "ip_filings": len(make_ip(facts, samples)),
     }
-    write_readme(readme_section(facts, counts))
+    write_readme(readme_section(facts, counts), out)
     print(", ".join(f"{k}: {v} files" for k, v in counts.items()), "+ reference/databases.csv + README section")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SOURCES)

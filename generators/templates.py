@@ -2,20 +2,23 @@
 
 For each domain: an empty CSV (UTF-8 with BOM, as Excel saves "CSV UTF-8") and an XLSX with the
 Vietnamese headers, plus templates/README.md documenting every column. The contracts are the one
-source of truth; run this after changing one:  .venv/bin/python sources/make_templates.py
+source of truth; run this after changing one:  .venv/bin/python -m generators.templates [OUT]
+(OUT defaults to sources/; it writes OUT/templates/).
 """
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
-
+from generators.inputs import CONTRACTS, SOURCES
+from generators.writers import write_csv, write_xlsx
 from pipelines.ingest import limits
 from pipelines.ingest.contracts import load_contracts
 
-ROOT = Path(__file__).resolve().parent
-OUT = ROOT / "templates"
+# The workbooks' creation date: the moment the shipped templates were first written, kept so their bytes never change.
+CREATED = datetime(2026, 11, 27, 2, 36, 14)
 TYPE_NOTE = {
     "text": "text", "code": "code", "number": "number in the declared style", "date": "date dd/mm/yyyy", "integer": "whole number (Vietnamese style: 1.234)",
     "enum": "one of the listed labels",
@@ -70,13 +73,14 @@ LIMITS = [
 ]
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    contracts = load_contracts(ROOT / "contracts")
+def main(out: Path = SOURCES) -> None:
+    folder = out / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    contracts = load_contracts(CONTRACTS)
     lines = [
         "# Submission templates",
         "",
-        "Generated from `sources/contracts/*.yml` by `sources/make_templates.py`; do not edit by hand.",
+        "Generated from `sources/contracts/*.yml` by `python -m generators.templates`; do not edit by hand.",
         "",
         "Name each file `<AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv` or `.xlsx` (the date is the reporting",
         "date; agency codes are in `sources/reference/agencies.csv`). CSV must be UTF-8 (a BOM is fine);",
@@ -93,11 +97,8 @@ def main() -> None:
     ]
     for domain, contract in sorted(contracts.items()):
         headers = [c.header for c in contract.columns]
-        (OUT / f"{domain}.csv").write_bytes(("\ufeff" + ",".join(headers) + "\r\n").encode("utf-8"))
-        workbook = xlsxwriter.Workbook(str(OUT / f"{domain}.xlsx"))
-        sheet = workbook.add_worksheet(domain)
-        sheet.write_row(0, 0, headers, workbook.add_format({"bold": True}))
-        workbook.close()
+        write_csv(folder / f"{domain}.csv", headers, [], excel=True)
+        write_xlsx(folder / f"{domain}.xlsx", headers, [], sheet=domain, created=CREATED)
         lines += [f"## {domain}", "", contract.description, "",
                   f"Key (unique within a file): {', '.join(contract.key) or '-'}.", "",
                   "| header | column | type | required | description |", "|---|---|---|---|---|"]
@@ -109,9 +110,9 @@ def main() -> None:
                 kind += f" ({c.reference})"
             lines.append(f"| {c.header} | {c.name} | {kind} | {'yes' if c.required else 'no'} | {c.description} |")
         lines.append("")
-    (OUT / "README.md").write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote templates for {', '.join(sorted(contracts))} to {OUT}")
+    (folder / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote templates for {', '.join(sorted(contracts))} to {folder}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SOURCES)

@@ -9,34 +9,23 @@ round and can later be reconciled with the published figures.
 Formats vary as they do in real rounds: most files are CSV UTF-8, every third province's has a
 BOM (Excel's "CSV UTF-8"), and three ministries send XLSX (one with typed date cells).
 
-The planted faults are listed in sources/samples/README.md; tests/test_sample_findings.py asserts
-the findings they must produce, written out by hand. Run: python sources/make_samples.py
+The planted faults are listed in sources/samples/README.md; tests/test_pipeline.py asserts the
+findings they must produce, written out by hand. Run: .venv/bin/python -m generators.samples_tasks [OUT]
+(OUT defaults to sources/; it writes OUT/samples/2025-12-15/*__task_status__* and *__task_summary__*).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import random
-from datetime import date, timedelta
+import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import polars as pl
-import xlsxwriter
+from generators.inputs import SOURCES, headers, read_agencies
+from generators.writers import write_csv, write_xlsx
 
-ROOT = Path(__file__).resolve().parent
-OUT = ROOT / "samples" / "2025-12-15"
 REPORTING_DATE = date(2025, 12, 15)
-
-TASK_HEADERS = [
-    "Mã nhiệm vụ", "Chương trình", "Cơ quan chủ trì", "Cơ quan phối hợp", "Nội dung nhiệm vụ", "Sản phẩm",
-    "Người chịu trách nhiệm", "Đơn vị chịu trách nhiệm", "Thẩm quyền", "Ngày giao", "Thời hạn", "Trạng thái",
-    "Ngày hoàn thành", "Ghi chú",
-]
-SUMMARY_HEADERS = [
-    "Chương trình", "Tổng số", "Thường xuyên", "Hoàn thành", "Hoàn thành đúng hạn", "Hoàn thành quá hạn",
-    "Đang thực hiện đúng hạn", "Đang thực hiện quá hạn",
-]
+CREATED = datetime(2025, 12, 15, 8, 0, 0)  # the XLSX files' creation date, fixed so their bytes never change
 STATUS_LABEL = {
     "RECURRING": "Thường xuyên",
     "DONE_ON_TIME": "Hoàn thành đúng hạn",
@@ -66,10 +55,9 @@ SUBJECTS = [
 ]
 
 
-def agencies() -> pl.DataFrame:
-    frame = pl.read_csv(ROOT / "reference" / "agencies.csv", infer_schema=False)
+def agencies() -> list[dict]:
     # the 56 agencies that report tasks: not the former provinces, not the block offices (budget only)
-    return frame.filter(pl.col("valid_to").is_null() & ~pl.col("agency_kind").is_in(["former_province", "block_agency"]))
+    return [a for a in read_agencies() if not a["valid_to"] and a["agency_kind"] not in ("former_province", "block_agency")]
 
 
 def nq71_quota(codes: list[str], central: set[str]) -> dict[str, int]:
@@ -176,47 +164,12 @@ def plant_summary_faults(summaries: dict[tuple[str, str], dict[str, int]]) -> No
     summaries[("BYT", "NQ71")]["Hoàn thành"] += 1
 
 
-def fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
-def write_csv(path: Path, headers: list[str], rows: list[dict], bom: bool) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if bom else "\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([fmt(row[h]) for h in headers])
-    path.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
-
-
-def write_xlsx(path: Path, headers: list[str], rows: list[dict], typed_dates: bool, sheet: str) -> None:
-    # Fixed creation date so the bytes (and sha256) are the same on every run.
-    workbook = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy"})
-    workbook.set_properties({"created": __import__("datetime").datetime(2025, 12, 15, 8, 0, 0)})
-    ws = workbook.add_worksheet(sheet)
-    bold = workbook.add_format({"bold": True})
-    ws.write_row(0, 0, headers, bold)
-    for r, row in enumerate(rows, start=1):
-        for c, h in enumerate(headers):
-            value = row[h]
-            if isinstance(value, date) and typed_dates:
-                ws.write_datetime(r, c, __import__("datetime").datetime(value.year, value.month, value.day))
-            elif isinstance(value, int):
-                ws.write_number(r, c, value)
-            else:
-                ws.write_string(r, c, fmt(value))
-    workbook.close()
-
-
-def main() -> None:
+def main(out: Path = SOURCES) -> None:
+    folder = out / "samples" / "2025-12-15"
     rng = random.Random(57)
-    frame = agencies()
-    codes = frame["agency_code"].to_list()
-    central = set(frame.filter(pl.col("agency_kind") != "province")["agency_code"].to_list())
+    reporting = agencies()
+    codes = [a["agency_code"] for a in reporting]
+    central = {a["agency_code"] for a in reporting if a["agency_kind"] != "province"}
     provinces = [c for c in codes if c not in central]
     assert len(codes) == 56 and len(central) == 22, (len(codes), len(central))
 
@@ -230,24 +183,28 @@ def main() -> None:
     plant_row_faults(tasks)
     plant_summary_faults(summaries)
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.iterdir():
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
         if "__task_status__" in old.name or "__task_summary__" in old.name:  # the other domains have their own generator
             old.unlink()
     xlsx_agencies = {"BKHCN": True, "BTC": False, "BCA": False}  # code -> typed date cells
     stamp = REPORTING_DATE.isoformat()
+    task_headers, summary_headers = headers("task_status"), headers("task_summary")
     for agency in codes:
         rows = [t for t in tasks if t["Cơ quan chủ trì"] == agency]
         summary_rows = [{"Chương trình": p, **summaries[(agency, p)]} for p in PROGRAMMES if (agency, p) in summaries]
         bom = agency in provinces and provinces.index(agency) % 3 == 0
         if agency in xlsx_agencies:
-            write_xlsx(OUT / f"{agency}__task_status__{stamp}.xlsx", TASK_HEADERS, rows, xlsx_agencies[agency], "Nhiệm vụ")
-            write_xlsx(OUT / f"{agency}__task_summary__{stamp}.xlsx", SUMMARY_HEADERS, summary_rows, False, "Tổng hợp")
+            # empty cells as empty text cells, as these ministries' exporters write them
+            write_xlsx(folder / f"{agency}__task_status__{stamp}.xlsx", task_headers, rows, sheet="Nhiệm vụ",
+                       created=CREATED, typed_dates=xlsx_agencies[agency], empty_as_text=True)
+            write_xlsx(folder / f"{agency}__task_summary__{stamp}.xlsx", summary_headers, summary_rows, sheet="Tổng hợp",
+                       created=CREATED, empty_as_text=True)
         else:
-            write_csv(OUT / f"{agency}__task_status__{stamp}.csv", TASK_HEADERS, rows, bom)
-            write_csv(OUT / f"{agency}__task_summary__{stamp}.csv", SUMMARY_HEADERS, summary_rows, bom)
-    print(f"wrote {len(list(OUT.iterdir()))} files, {len(tasks)} task rows, to {OUT}")
+            write_csv(folder / f"{agency}__task_status__{stamp}.csv", task_headers, rows, excel=bom)
+            write_csv(folder / f"{agency}__task_summary__{stamp}.csv", summary_headers, summary_rows, excel=bom)
+    print(f"wrote {len(list(folder.iterdir()))} files, {len(tasks)} task rows, to {folder}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SOURCES)
