@@ -11,32 +11,9 @@ import subprocess
 import sys
 import time
 
-HEADER = ("Mã nhiệm vụ,Chương trình,Cơ quan chủ trì,Cơ quan phối hợp,Nội dung nhiệm vụ,Sản phẩm,Người chịu trách nhiệm,"
-          "Đơn vị chịu trách nhiệm,Thẩm quyền,Ngày giao,Thời hạn,Trạng thái,Ngày hoàn thành,Ghi chú")
-ROW = "NQ71-{i},NQ71,HA_NOI,,Xây dựng,Nghị định,Thứ trưởng,Vụ KHTC,Thủ tướng,01/04/2025,30/11/2025,Hoàn thành đúng hạn,15/11/2025,"
+from generators.bench_data import csv_limit_cases
 
-
-def _rows(n: int, row: str) -> str:
-    return "\n".join(row.format(i=i) for i in range(n))
-
-
-CASES = {
-    # every line one field short: DuckDB stops at the first, then reads the file padded
-    "ragged_short_rows": lambda: HEADER + "\n" + "1,2\n" * 1_048_574,
-    # the widest rows the column limit admits, each 986 fields too many, up to 50 MB
-    "ragged_wide_rows": lambda: HEADER + "\n" + ("1," * 999 + "x\n") * 25_000,
-    # one row over the column limit: refused before parsing
-    "row_over_column_limit": lambda: HEADER + "\n" + "," * 100_000 + "\n",
-    "header_over_column_limit": lambda: HEADER + "," * 100_000 + "\n",
-    # a cell of 40 million characters
-    "huge_cell": lambda: HEADER + "\nNQ71-1,NQ71,HA_NOI,,\"" + "x" * 40_000_000 + "\"" + ",," * 4 + ",\n",
-    # blank lines and spaces up to the line limit
-    "blank_lines": lambda: HEADER + "\n" + ROW.format(i=1) + "\n" + "   \n" * 1_048_570,
-    # 300,000 rows, each with a two-digit year: 300,000 problems, 1,001 kept
-    "many_problems": lambda: HEADER + "\n" + _rows(300_000, ROW.replace("01/04/2025", "01/04/25")) + "\n",
-    # 300,000 good rows whose free text holds line breaks, tabs and invisible characters
-    "normalised_text": lambda: HEADER + "\n" + _rows(300_000, ROW.replace("Xây dựng", "\"Xây\u200b\tdựng\nnghị định\"")) + "\n",
-}
+CASES = csv_limit_cases()
 
 
 def run(name: str) -> None:

@@ -13,26 +13,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import polars as pl
-
+from generators.bench_data import national_task_file
 from pipelines.ingest.loader import load_inbox
 from pipelines.settings import load_settings
 
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
-
-
-def make_file(path: Path, rows: int) -> None:
-    """One agency's file with `rows` tasks, written by polars (vectorised, like the data it stands for)."""
-    i = pl.int_range(0, rows, eager=True)
-    frame = pl.DataFrame({
-        "Mã nhiệm vụ": "NQ71-" + i.cast(pl.String),
-        "Chương trình": "NQ71", "Cơ quan chủ trì": "HA_NOI", "Cơ quan phối hợp": "BKHCN;BTC",
-        "Nội dung nhiệm vụ": "Triển khai nền tảng số dùng chung của xã " + (i % 3300).cast(pl.String),
-        "Sản phẩm": "Nền tảng số", "Người chịu trách nhiệm": "Phó Chủ tịch UBND xã", "Đơn vị chịu trách nhiệm": "UBND xã",
-        "Thẩm quyền": "Chủ tịch UBND", "Ngày giao": "01/04/2025", "Thời hạn": "31/12/2025",
-        "Trạng thái": "Đang thực hiện đúng hạn", "Ngày hoàn thành": "", "Ghi chú": "",
-    })
-    frame.write_csv(path)
 
 
 def main() -> None:
@@ -42,7 +27,7 @@ def main() -> None:
         inbox.mkdir()
         started = time.perf_counter()
         path = inbox / "HA_NOI__task_status__2025-12-15.csv"
-        make_file(path, ROWS)
+        national_task_file(path, ROWS)
         generated = time.perf_counter() - started
         settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb", inbox_dir=inbox)
         started = time.perf_counter()

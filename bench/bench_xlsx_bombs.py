@@ -26,6 +26,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from generators.bench_data import good_workbook
+
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("make_xlsx", ROOT / "tests" / "bad_inputs" / "xlsx" / "make_xlsx.py")
 make_xlsx = importlib.util.module_from_spec(spec)
@@ -45,23 +47,6 @@ if problems is not None:
 else:
     print(f"read in {took:.1f} s: {table.text.height:,} rows x {table.text.width} columns")
 """
-
-
-def good_workbook(rows: int) -> bytes:
-    """A task-status sheet of `rows` rows, written by xlsxwriter row by row (inline strings: the most XML per row)."""
-    import xlsxwriter
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "good.xlsx"
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        sheet = book.add_worksheet("Nhiệm vụ")
-        sheet.write_row(0, 0, make_xlsx.HEADER)
-        for i in range(rows):
-            sheet.write_row(i + 1, 0, [f"NQ71-{i}", "NQ71", "HA_NOI", "BKHCN;BTC", f"Triển khai nền tảng số của xã {i % 3300}",
-                                       "Nền tảng số", "Phó Chủ tịch UBND xã", "UBND xã", "Chủ tịch UBND", "01/04/2025",
-                                       "31/12/2025", "Đang thực hiện đúng hạn", "", ""])
-        book.close()
-        return path.read_bytes()
 
 
 def styles_bomb(formats: int) -> bytes:
