@@ -51,6 +51,12 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 clean:
 	rm -rf $(WAREHOUSE) dbt_project/target dbt_project/logs
 
+# Regenerate the committed test data (sources/samples/, sources/templates/, expectations/rules/report_*.yml) from
+# generators/; tests/test_generators.py fails when what is committed differs from what they write.
+.PHONY: generate
+generate: install
+	$(BIN)/python -m generators
+
 bench: install
 	$(BIN)/python bench/bench_ingest.py
 

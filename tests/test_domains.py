@@ -9,7 +9,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 
-# The faults planted by sources/make_samples_domains.py (sources/samples/README.md), written out by hand:
+# The faults planted by generators/samples_domains.py (sources/samples/README.md), written out by hand:
 # rule, agency, stated, expected / computed, a file the finding cites
 DOMAIN_FINDINGS = {
     # amounts are intervals: exact to half a unit of the last written decimal (3 decimals in tỷ here)
