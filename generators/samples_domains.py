@@ -1,7 +1,8 @@
 """Write the sample submissions for budget, database readiness and IP filings (deterministic).
 
 Run from the repository root:  .venv/bin/python -m generators.samples_domains [OUT]
-(OUT defaults to sources/; the paths below are under it). Same bytes on every run (random.Random with fixed seeds, fixed XLSX creation dates, no clocks).
+OUT defaults to sources/, the folder the paths below are named in (tests/test_generators.py writes to a temporary
+one). Same bytes on every run (random.Random with fixed seeds, fixed XLSX creation dates, no clocks).
 
 What it (re)writes, and nothing else:
   sources/reference/databases.csv       registry of the 117 databases (105 NQ71 + 12 KH02) and owners
