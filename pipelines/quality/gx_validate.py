@@ -9,7 +9,7 @@ ever validated, while each run validates only the new ones. Importing this modul
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import great_expectations as gx
@@ -64,6 +64,7 @@ def validate_batches(frame: pl.DataFrame, specs: list[SuiteSpec], gx_dir: Path, 
                      run_at: datetime) -> list[dict]:
     """Validate each new batch (one suite's reporting date) on its rows; one result row per batch and expectation."""
     context = _context(gx_dir, docs_dir)
+    run_time = run_at.replace(tzinfo=timezone.utc)  # run_at is naive UTC (the table's); GX keys are aware
     results, runs = [], set()
     for spec in specs:
         mine = frame.filter(pl.col("suite") == spec.suite)
@@ -74,7 +75,7 @@ def validate_batches(frame: pl.DataFrame, specs: list[SuiteSpec], gx_dir: Path, 
             batch = batch.with_row_index("row")
             pandas = batch.select(GX_COLUMNS).with_columns(pl.col("value").cast(pl.Float64)).to_pandas()
             outcome = definition.run(
-                batch_parameters={"dataframe": pandas}, run_id=RunIdentifier(run_name=batch_id, run_time=run_at),
+                batch_parameters={"dataframe": pandas}, run_id=RunIdentifier(run_name=batch_id, run_time=run_time),
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row"]})
             runs.add(batch_id)
             for r in outcome.results:
@@ -92,6 +93,6 @@ def validate_batches(frame: pl.DataFrame, specs: list[SuiteSpec], gx_dir: Path, 
                 })
     # render only this run's validations (earlier pages stay on disk); the index lists them all
     keys = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name in runs
-            and k.run_id.run_time == run_at]
+            and k.run_id.run_time == run_time]
     context.build_data_docs(site_names=[SITE], resource_identifiers=keys or None)
     return results
