@@ -14,7 +14,7 @@ DBT_FILES   := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v
 export R57_WAREHOUSE_DIR ?= $(WAREHOUSE)
 export DAGSTER_HOME
 
-.PHONY: install run test dev clean bench bench-xlsx
+.PHONY: install run test dev clean bench bench-xlsx bench-gx
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or pass PYTHON=/path/to/python3.11)"; exit 1; }
@@ -59,6 +59,11 @@ generate: install
 
 bench: install
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_gx.py
+
+# The Great Expectations step: time and peak RSS on BENCH_GX_ROUNDS rounds x 56 agencies (first run, re-run, new round).
+bench-gx: install
+	$(BIN)/python bench/bench_gx.py
 
 # Peak memory of reading each XLSX bomb (and a good sheet of BENCH_XLSX_ROWS rows), one capped process each.
 bench-xlsx: install

@@ -93,7 +93,7 @@ def test_asset_checks_are_red_exactly_for_rules_with_findings(pipeline_runs):
         "ts_completed_before_assigned", "ts_six_clear"}
     assert "gov_r006" in failing and "gov_r001" not in failing  # report rules are checks too
     # dbt tests and the Great Expectations suites pass on the sample
-    assert results["gx_fct_task_status"] and results["gx_dim_agency"]
+    assert results["gx_task_rounds"] and results["gx_budget_rounds"]
     assert any(name.startswith("unique_fct_task_status") for name in results)
 
 

@@ -1,70 +1,81 @@
-"""Great Expectations suites (expectations/suites/*.yml) run over warehouse tables read as pandas frames.
+"""Great Expectations where only it helps: round-over-round checks per agency, on new batches only.
 
-GX 1.x over a pandas dataframe is the combination verified here; its SQL datasource over
-duckdb-engine failed on these machines. Tables are read through a read-only DuckDB connection,
-so validation never holds the writer's lock. GX is imported lazily: it costs ~15 s at start-up.
+The suites (expectations/suites/*.yml, read by gx_specs) name per-agency measures of a mart and
+expectations on how they move between rounds. DuckDB computes the measures beside their history
+(gx_measures); pandas and GX (gx_validate) receive only the rows of batches not validated yet,
+so a run with nothing new does not even import GX. Results are appended to audit.gx_results
+(one row per batch and expectation, the unexpected agencies with their submissions and files),
+which is also the record of what was validated.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import polars as pl
-import yaml
 
+from pipelines.quality.gx_measures import new_batch_frame
+from pipelines.quality.gx_specs import SuiteSpec, load_suites
 from pipelines.warehouse import connect
 
+__all__ = ["GX_SCHEMA", "SuiteSpec", "load_suites", "run_suites", "store_results", "current_results", "docs_index"]
 
-GX_SCHEMA = {"suite": pl.String, "table": pl.String, "expectation": pl.String, "column": pl.String,
-             "success": pl.Boolean, "unexpected_count": pl.Int64, "partial_unexpected": pl.List(pl.String)}
-
-
-@dataclass(frozen=True)
-class SuiteSpec:
-    suite: str
-    table: str
-    expectations: tuple[dict, ...]
-
-
-def load_suites(suites_dir: Path) -> list[SuiteSpec]:
-    specs = []
-    for path in sorted(suites_dir.glob("*.yml")):
-        for raw in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("suites", []):
-            specs.append(SuiteSpec(raw["suite"], raw["table"], tuple(raw["expectations"])))
-    return specs
+UNEXPECTED = pl.Struct({
+    "agency_code": pl.String, "measure": pl.String, "value": pl.Decimal(38, 9), "previous_value": pl.Decimal(38, 9),
+    "previous_date": pl.Date, "band_low": pl.Decimal(38, 9), "band_high": pl.Decimal(38, 9),
+    "ratio_to_previous": pl.Float64, "band_excursion": pl.Float64,
+    "submission_ids": pl.List(pl.String), "file_names": pl.List(pl.String),
+})
+GX_SCHEMA = {
+    "run_at": pl.Datetime("us"), "batch_id": pl.String, "batch_digest": pl.String, "suite": pl.String,
+    "table": pl.String, "reporting_date": pl.Date, "name": pl.String, "expectation": pl.String, "column": pl.String,
+    "success": pl.Boolean, "element_count": pl.Int64, "unexpected_count": pl.Int64,
+    "unexpected_agencies": pl.List(pl.String), "unexpected": pl.List(UNEXPECTED),
+}
 
 
-def validate_frames(specs: list[SuiteSpec], frames: dict[str, "object"]) -> list[dict]:
-    """Run each suite on its table's pandas frame. Returns one result row per expectation."""
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}  # a run log is no terminal
-    source = context.data_sources.add_pandas("warehouse")
-    results = []
-    for spec in specs:
-        asset = source.add_dataframe_asset(name=spec.suite)
-        batch = asset.add_batch_definition_whole_dataframe(f"{spec.suite}_all").get_batch(
-            batch_parameters={"dataframe": frames[spec.table]})
-        suite = gx.ExpectationSuite(name=spec.suite)
-        for item in spec.expectations:
-            suite.add_expectation_configuration(ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"]))
-        outcome = batch.validate(suite)
-        for r in outcome.results:
-            cfg = r.expectation_config
-            results.append({
-                "suite": spec.suite, "table": spec.table, "expectation": cfg.type,
-                "column": cfg.kwargs.get("column"), "success": bool(r.success),
-                "unexpected_count": (r.result or {}).get("unexpected_count"),
-                "partial_unexpected": [str(v) for v in ((r.result or {}).get("partial_unexpected_list") or [])][:10],
-            })
-    return results
+def gx_dir(warehouse_dir: Path) -> Path:
+    return warehouse_dir / "gx"
 
 
-def run_suites(duckdb_path: Path, suites_dir: Path) -> list[dict]:
+def docs_index(warehouse_dir: Path) -> Path:
+    """The Data Docs site's front page, beside the auditors' report (<warehouse>/reports/)."""
+    return warehouse_dir / "reports" / "gx" / "index.html"
+
+
+def run_suites(duckdb_path: Path, suites_dir: Path, warehouse_dir: Path | None = None,
+               run_at: datetime | None = None) -> list[dict]:
+    """Validate the batches not validated yet; result rows (GX_SCHEMA) for them only, [] when nothing is new."""
     specs = load_suites(suites_dir)
-    with connect(duckdb_path, read_only=True) as con:
-        frames = {spec.table: con.execute(f"SELECT * FROM {spec.table}").df() for spec in specs}
-    return validate_frames(specs, frames)
+    with connect(duckdb_path, read_only=True) as con:  # never holds the writer's lock
+        frame = new_batch_frame(con, specs)
+    if frame.is_empty():
+        return []
+    from pipelines.quality.gx_validate import validate_batches  # imports GX (~15 s): only with work to do
+
+    warehouse_dir = warehouse_dir or duckdb_path.parent
+    run_at = run_at or datetime.now(timezone.utc).replace(tzinfo=None)
+    return validate_batches(frame, specs, gx_dir(warehouse_dir), docs_index(warehouse_dir).parent, run_at)
+
+
+def store_results(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
+    """Append this run's rows to audit.gx_results (kept: the record of validated batches). Returns the rows added."""
+    frame = pl.DataFrame(rows, schema=GX_SCHEMA)
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    old = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                     "WHERE table_schema = 'audit' AND table_name = 'gx_results'").fetchall()}
+    if old and old != set(GX_SCHEMA):
+        con.execute("DROP TABLE audit.gx_results")  # whole-mart results of the former suites: nothing to keep
+    con.register("_gx", frame.to_arrow())
+    con.execute("CREATE TABLE IF NOT EXISTS audit.gx_results AS SELECT * FROM _gx WHERE false")
+    con.execute("INSERT INTO audit.gx_results BY NAME SELECT * FROM _gx")
+    con.unregister("_gx")
+    return frame.height
+
+
+def current_results(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Each batch's latest validation: what the asset checks and the report show."""
+    return con.sql("SELECT * FROM audit.gx_results QUALIFY run_at = max(run_at) OVER (PARTITION BY batch_id) "
+                   "ORDER BY suite, reporting_date, name").pl()
