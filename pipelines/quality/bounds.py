@@ -6,3 +6,5 @@ of DECIMAL(38,9). It is defined here only; everything else imports it.
 """
 
 UNBOUNDED = "1e24"
+# the type every figure, interval and side is held in (rule kinds and the engine both cast to it)
+NUM = "DECIMAL(38,9)"

@@ -10,6 +10,10 @@
    figure's precision satisfies it. Honest rounding therefore passes.
 4. Row checks are SQL predicates from the YAML; each matching row is a finding.
 
+What each kind binds, computes and calls a failure is read from the registry
+(pipelines/quality/kinds.py); nothing here knows a kind by name. Rule ids reach SQL only as bound
+parameters or rows of a registered frame, figure source and kind names as quoted literals.
+
 Every finding lands in `audit.dq_findings` with both sides, the difference, the tolerance and
 its evidence (each figure with its document, location, quote and value). The table is rebuilt
 in one transaction on every evaluation, so a re-run gives the same rows.
@@ -23,10 +27,10 @@ import duckdb
 import polars as pl
 
 from pipelines.logsafe import RE2_INVISIBLE
-from pipelines.quality.bounds import UNBOUNDED
-from pipelines.quality.rules import RELATION_ROLES, Catalogue, FigureSource, Rule
-
-NUM = "DECIMAL(38,9)"
+from pipelines.quality import kinds
+from pipelines.quality.bounds import NUM, UNBOUNDED
+from pipelines.quality.kinds import sql_literal
+from pipelines.quality.rules import Catalogue, FigureSource, Rule
 
 FIGURES_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS audit;
@@ -172,8 +176,8 @@ SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({so
 FROM {source.from_} {where} {group_by}"""
     columns = ", ".join(f'"{name}"' for name in source.metrics)
     return f"""
-SELECT coalesce(_figure_id, '{source.id}:' || group_key || ':' || coalesce(_metric, metric)) AS figure_id,
-       '{source.id}' AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, CAST(as_of AS DATE),
+SELECT coalesce(_figure_id, {sql_literal(source.id + ':')} || group_key || ':' || coalesce(_metric, metric)) AS figure_id,
+       {sql_literal(source.id)} AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, CAST(as_of AS DATE),
        subject, document, location, quote,
        coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
        value, coalesce(_low, value) AS low, coalesce(_high, value) AS high
@@ -191,44 +195,30 @@ def build_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
 
 
 def rule_roles(rule: Rule) -> list[tuple[int, str, str]]:
-    """(part number, role, metric or figure id) for one relation rule. Pairs of `equal` are parts 1..n."""
-    spec = rule.spec
-    if rule.kind == "equal":
-        # A figure stated several times: the first statement against each later one, a pair each.
-        if "pairs" in spec:
-            pairs = [(p["actual"], p["expected"]) for p in spec["pairs"]]
-        elif "figures" in spec:
-            pairs = [(spec["figures"][0], other) for other in spec["figures"][1:]]
-        else:
-            pairs = [(spec["actual"], spec["expected"])]
-        return [(i, role, str(ref)) for i, pair in enumerate(pairs, start=1)
-                for role, ref in zip(("actual", "expected"), pair)]
-    out = []
-    roles_of_kind = RELATION_ROLES[rule.kind][0] | RELATION_ROLES[rule.kind][1]
-    for role in sorted(roles_of_kind - {"scale"}):
-        if role not in spec:
-            continue
-        values = spec[role] if isinstance(spec[role], list) else [spec[role]]
-        out.extend((0, role, str(v)) for v in values)
-    return out
+    """(part number, role, metric or figure id) for one rule, as its kind binds them (kinds.py)."""
+    return kinds.KINDS[rule.kind].bindings(rule.spec)
 
 
 def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
-    relation_rules = [r for r in catalogue.rules.values() if r.kind != "row_check"]
+    scale = {k.name: k.scale for k in kinds.relation_kinds()}  # the kind's default, or None: it takes no scale
     rules_frame = pl.DataFrame(
         [{
             "rule_id": r.id, "label": r.label, "severity": r.severity, "category": r.category, "kind": r.kind,
-            "bind": r.bind, "missing": r.missing, "scale": str(r.spec.get("scale", 100)) if r.kind in ("ratio", "complement") else None,
+            "bind": r.bind, "missing": r.missing,
+            "scale": None if scale.get(r.kind) is None else str(r.spec.get("scale", scale[r.kind])),
             "message": r.message, "why_warning": r.why_warning or None, "rule_file": r.file,
         } for r in catalogue.rules.values()],
         schema={"rule_id": pl.String, "label": pl.String, "severity": pl.String, "category": pl.String,
                 "kind": pl.String, "bind": pl.String, "missing": pl.String, "scale": pl.String,
                 "message": pl.String, "why_warning": pl.String, "rule_file": pl.String},
     )
+    # `stated`: the role is its kind's stated side, which gives an instance its metric, subject and unit
     roles_frame = pl.DataFrame(
-        [{"rule_id": r.id, "bind": r.bind, "part_no": part, "role": role, "ref": ref}
-         for r in relation_rules for part, role, ref in rule_roles(r)],
-        schema={"rule_id": pl.String, "bind": pl.String, "part_no": pl.Int64, "role": pl.String, "ref": pl.String},
+        [{"rule_id": r.id, "bind": r.bind, "part_no": part, "role": role, "ref": ref,
+          "stated": role == kinds.KINDS[r.kind].stated_role}
+         for r in catalogue.rules.values() for part, role, ref in rule_roles(r)],
+        schema={"rule_id": pl.String, "bind": pl.String, "part_no": pl.Int64, "role": pl.String, "ref": pl.String,
+                "stated": pl.Boolean},
     )
     echo_frame = pl.DataFrame([{"rule_id": r.id, "domain": d} for r in catalogue.rules.values() for d in r.echo_of],
                               schema={"rule_id": pl.String, "domain": pl.String})
@@ -280,80 +270,47 @@ FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
 GROUP BY ALL;
 """
 
-_ROLE_NAMES = sorted({role for req, opt in RELATION_ROLES.values() for role in req | opt} - {"scale", "pairs"})
+# The columns of a role reduced to its interval (ROLE_SQL), pivoted to `<role>_<column>` per instance.
+ROLE_COLUMNS = ("v", "lo", "hi", "max_lo", "max_lo_v", "max_lo_hi", "min_hi", "min_hi_v", "min_hi_lo", "present")
 
 
 def _instance_sql() -> str:
     pivots = ",\n       ".join(
-        f"max({col}) FILTER (WHERE role = '{role}') AS {role}_{col}"
-        for role in _ROLE_NAMES for col in ("v", "lo", "hi", "max_lo", "max_lo_v", "max_lo_hi", "min_hi", "min_hi_v", "min_hi_lo", "present")
+        f"max({col}) FILTER (WHERE role = {sql_literal(role)}) AS {role}_{col}"
+        for role in kinds.role_names() for col in ROLE_COLUMNS
     )
     return f"""
 CREATE OR REPLACE TEMP TABLE _instances AS
 SELECT rv.rule_id, rv.instance_key,
        bool_and(rv.present = rv.bound) AS complete,
        flatten(list(rv.absent) FILTER (WHERE rv.absent IS NOT NULL)) AS absent,
-       coalesce(max(rv.metric) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.metric)) AS metric,
-       coalesce(max(rv.subject) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure')), max(rv.subject)) AS subject,
+       coalesce(max(rv.metric) FILTER (WHERE s.stated), max(rv.metric)) AS metric,
+       coalesce(max(rv.subject) FILTER (WHERE s.stated), max(rv.subject)) AS subject,
        max(rv.agency_code) AS agency_code,
        max(rv.as_of) AS as_of,
-       coalesce(max(rv.unit) FILTER (WHERE role IN ('total', 'actual', 'result', 'part', 'figure', 'figures')), max(rv.unit)) AS unit,
+       coalesce(max(rv.unit) FILTER (WHERE s.stated), max(rv.unit)) AS unit,
        {pivots}
-FROM _role_values rv GROUP BY rv.rule_id, rv.instance_key;
+FROM _role_values rv JOIN (SELECT DISTINCT rule_id, role, stated FROM _rule_roles) AS s USING (rule_id, role)
+GROUP BY rv.rule_id, rv.instance_key;
 """
 
 
-# Stated side (a) and computed side (e) of each kind, as intervals. Division is done in DOUBLE
-# (DuckDB's decimal division) and compared against intervals of at least the written precision.
-def _div(num: str, den: str) -> str:
-    return f"CAST(({num}) / NULLIF({den}, 0) AS {NUM})"
-
-
-SIDES = {
-    "sum": ("total_v", "total_lo", "total_hi", "parts_v", "parts_lo", "parts_hi"),
-    "equal": ("actual_v", "actual_lo", "actual_hi", "expected_v", "expected_lo", "expected_hi"),
-    "difference": ("result_v", "result_lo", "result_hi",
-                   "minuend_v - subtrahend_v", "minuend_lo - subtrahend_hi", "minuend_hi - subtrahend_lo"),
-    "ratio": ("result_v", "result_lo", "result_hi",
-              _div("numerator_v * scale", "denominator_v"), _div("numerator_lo * scale", "denominator_hi"),
-              f"coalesce({_div('numerator_hi * scale', 'denominator_lo')}, {UNBOUNDED})"),
-    "growth": ("result_v", "result_lo", "result_hi",
-               f"{_div('current_v * 100', 'previous_v')} - 100", f"{_div('current_lo * 100', 'previous_hi')} - 100",
-               f"coalesce({_div('current_hi * 100', 'previous_lo')} - 100, {UNBOUNDED})"),
-    "complement": ("result_v", "result_lo", "result_hi", "scale - figure_v", "scale - figure_hi", "scale - figure_lo"),
-    "part_le_whole": ("part_v", "part_lo", "part_hi", "whole_v", "whole_lo", "whole_hi"),
-    "percent_bounds": ("figure_v", "figure_lo", "figure_hi", "NULL", "0", "100"),
-    # the statement with the highest floor against the one with the lowest ceiling
-    "consistent": ("figures_max_lo_v", "figures_max_lo", "figures_max_lo_hi", "figures_min_hi_v", "figures_min_hi_lo", "figures_min_hi"),
-}
-# When the relation fails: no value in the stated interval meets one in the computed interval.
-FAILS = {
-    "part_le_whole": "a_lo > e_hi",
-    "percent_bounds": "a_lo > 100 OR a_hi < 0",
-    "consistent": "a_lo > e_hi",
-}
-DEFAULT_FAILS = "a_hi < e_lo OR a_lo > e_hi"
-# How far apart the two sides may be and still agree: the sum of their half-widths.
-TOLERANCE = "((a_hi - a_lo) + (e_hi - e_lo)) / 2"
-
-
 def _sides_sql() -> str:
+    """Each kind's stated side (a) and computed side (e) as intervals, whether it fails, its tolerance."""
     parts = []
-    for kind, (av, alo, ahi, ev, elo, ehi) in SIDES.items():
+    for kind in kinds.relation_kinds():
+        a, e = kind.stated, kind.computed
+        present = "".join(f" AND i.{role}_present >= {n}" for role, n in kind.min_present.items())
         parts.append(f"""
+SELECT *, ({kind.fails}) AS fails, CAST({kind.tolerance or 'NULL'} AS {NUM}) AS tol FROM (
 SELECT i.*, r.kind, r.missing,
-       CAST({av} AS {NUM}) AS a_v, CAST({alo} AS {NUM}) AS a_lo, CAST({ahi} AS {NUM}) AS a_hi,
-       CAST({ev} AS {NUM}) AS e_v, CAST({elo} AS {NUM}) AS e_lo, CAST({ehi} AS {NUM}) AS e_hi
+       CAST({a.v} AS {NUM}) AS a_v, CAST({a.lo} AS {NUM}) AS a_lo, CAST({a.hi} AS {NUM}) AS a_hi,
+       CAST({e.v} AS {NUM}) AS e_v, CAST({e.lo} AS {NUM}) AS e_lo, CAST({e.hi} AS {NUM}) AS e_hi
 FROM _instances i JOIN audit.dq_rules r USING (rule_id)
-WHERE r.kind = '{kind}' AND (i.complete OR r.missing = 'zero')
-  {"AND i.figures_present >= 2" if kind == "consistent" else ""}""")
-    fails = " ".join(f"WHEN kind = '{k}' THEN {cond}" for k, cond in FAILS.items())
+WHERE r.kind = {sql_literal(kind.name)} AND (i.complete OR r.missing = 'zero'){present})""")
     return f"""
 CREATE OR REPLACE TEMP TABLE _verdicts AS
-SELECT *, CASE {fails} ELSE {DEFAULT_FAILS} END AS fails,
-       -- percent_bounds compares with a range, not a rounded figure: no tolerance to state
-       CAST(CASE WHEN kind = 'percent_bounds' THEN NULL ELSE {TOLERANCE} END AS {NUM}) AS tol
-FROM ({' UNION ALL '.join(parts)});
+{' UNION ALL '.join(parts)};
 """
 
 
@@ -390,21 +347,21 @@ WHERE v.fails
 
 
 def _row_check_sql(rule: Rule) -> str:
+    """A row check's findings; its id is the bound parameter $rule_id, its label and message come from audit.dq_rules."""
     s = rule.spec
     difference = f"CAST(({s['difference']}) AS VARCHAR)" if "difference" in s else "NULL"
-    message = rule.message.replace("'", "''")
     return f"""
-SELECT md5('{rule.id}|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
-       '{rule.id}', r.label, r.severity, r.category, r.kind,
+SELECT md5(r.rule_id || '|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
+       r.rule_id, r.label, r.severity, r.category, r.kind,
        ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL, NULL,
        CAST(({s['expected']}) AS VARCHAR), CAST(({s['actual']}) AS VARCHAR), {difference}, NULL,
        NULL, NULL, NULL, NULL,
-       r57_render('{message}', CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
+       r57_render(r.message, CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
                   CAST(({s['expected']}) AS VARCHAR), {difference}, NULL, NULL),
        r.why_warning, ({s['document']}), ({s['location']}),
        to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file,
        CAST(({s.get('as_of', 'NULL')}) AS DATE)
-FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = '{rule.id}') AS r
+FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = $rule_id) AS r
 WHERE {s['where']}"""
 
 
@@ -456,9 +413,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
             con.execute(sql)
         con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {RELATION_FINDINGS_SQL}")
         for rule in catalogue.rules.values():
-            if rule.kind == "row_check":
+            if isinstance(kinds.KINDS[rule.kind], kinds.RowCheckKind):
                 try:
-                    con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {_row_check_sql(rule)}")
+                    con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {_row_check_sql(rule)}",
+                                {"rule_id": rule.id})
                 except duckdb.Error as exc:
                     raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
         if any(r.echo_of for r in catalogue.rules.values()) and con.execute(

@@ -1,42 +1,34 @@
 """The rule catalogue: YAML files under expectations/rules/ loaded and checked before anything runs.
 
 A file holds `figure_sources` (SQL that turns a table into figures: one number per metric per
-group, with the file and row it came from) and `rules`. A rule is one of:
+group, with the file and row it came from) and `rules`. A rule names a kind from the registry in
+pipelines/quality/kinds.py (sum, equal, difference, ratio, growth, complement, part_le_whole,
+percent_bounds, consistent, row_check); relations are bound to figures by metric within each
+group (`bind: group`, agency submissions) or by explicit figure id (`bind: id`, figures quoted
+from reports).
 
-- a relation between figures, bound by metric within each group (`bind: group`, for agency
-  submissions) or by explicit figure id (`bind: id`, for figures quoted from reports):
-  sum (total = sum of parts), equal (actual = expected, several `pairs`, or a list of `figures`
-  stating one value), difference, ratio, growth, complement, part_le_whole, percent_bounds,
-  consistent (every figure of a group agrees: the same scope stated more than once);
-- a row check (`kind: row_check`): a SQL predicate over a table; each matching row is a finding.
-
-The catalogue is validated here (roles present, ids unique, severities known) so that a typo in
-YAML fails the load with the rule id, not a SQL error halfway through a run.
+The catalogue is validated here against that registry (the kind's required keys present, no
+unknown key, its own checks) and ids against a pattern (rule ids `RULE_ID`, figure source ids
+`SOURCE_ID`), ids unique, severities known, so that a typo in YAML fails the load with the rule
+id, not a SQL error halfway through a run. Nothing here knows any kind by name.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pipelines.quality import kinds
+
 SEVERITIES = {"error", "warning"}
-RELATION_ROLES: dict[str, tuple[set[str], set[str]]] = {
-    # kind: (required roles, optional roles)
-    "sum": ({"total", "parts"}, set()),
-    "equal": (set(), {"actual", "expected", "pairs", "figures"}),
-    "difference": ({"result", "minuend", "subtrahend"}, set()),
-    "ratio": ({"result", "numerator", "denominator"}, {"scale"}),
-    "growth": ({"result", "current", "previous"}, set()),
-    "complement": ({"result", "figure"}, {"scale"}),
-    "part_le_whole": ({"part", "whole"}, set()),
-    "percent_bounds": ({"figure"}, set()),
-    # every figure of a group (bound by metric) must agree within precision: the same scope stated twice
-    "consistent": ({"figures"}, set()),
-}
-KINDS = set(RELATION_ROLES) | {"row_check"}
+# Ids reach SQL (as bound parameters or quoted literals) and file names of reports: upper-case
+# words joined by hyphens for rules (TS-TOTAL-SUM, GOV-F093-SHARE), snake case for figure sources.
+RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
+SOURCE_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class RuleCatalogueError(ValueError):
@@ -99,30 +91,20 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
     for key in ("id", "label", "severity", "kind"):
         if key not in raw:
             raise RuleCatalogueError(f"{file}: rule {rid}: missing '{key}'")
-    if raw["kind"] not in KINDS:
-        raise RuleCatalogueError(f"{file}: rule {rid}: unknown kind '{raw['kind']}' (known: {', '.join(sorted(KINDS))})")
+    if not isinstance(rid, str) or not RULE_ID.fullmatch(rid):
+        raise RuleCatalogueError(f"{file}: rule {rid!r}: id must match {RULE_ID.pattern}")
+    kind = kinds.KINDS.get(raw["kind"])
+    if kind is None:
+        raise RuleCatalogueError(f"{file}: rule {rid}: unknown kind '{raw['kind']}' (known: {', '.join(sorted(kinds.KINDS))})")
     if raw["severity"] not in SEVERITIES:
         raise RuleCatalogueError(f"{file}: rule {rid}: severity must be error or warning")
     if raw["severity"] == "warning" and raw.get("bind") == "id" and not raw.get("why_warning"):
         raise RuleCatalogueError(f"{file}: rule {rid}: a warning relation needs why_warning")
     spec = {k: v for k, v in raw.items() if k not in RULE_KEYS}
-    if raw["kind"] == "row_check":
-        for key in ("from", "where", "agency", "subject", "expected", "actual", "document", "location"):
-            if key not in spec:
-                raise RuleCatalogueError(f"{file}: rule {rid}: row_check needs '{key}'")
-    else:
-        required, optional = RELATION_ROLES[raw["kind"]]
-        missing = required - spec.keys()
-        if missing:
-            raise RuleCatalogueError(f"{file}: rule {rid}: kind {raw['kind']} needs {', '.join(sorted(missing))}")
-        unknown = spec.keys() - required - optional
-        if unknown:
-            raise RuleCatalogueError(f"{file}: rule {rid}: unknown keys {', '.join(sorted(unknown))}")
-        if raw["kind"] == "equal" and not ({"pairs", "figures"} & spec.keys() or {"actual", "expected"} <= spec.keys()):
-            raise RuleCatalogueError(f"{file}: rule {rid}: equal needs actual+expected, pairs or figures")
-    default_message = (raw["label"] if raw["kind"] == "row_check" else
-                       raw["label"] + ": stated {actual} {unit}, computed {expected} {unit} "
-                       "(difference {difference}; rounding allows {tolerance})")
+    problem = kind.problem(spec)
+    if problem:
+        raise RuleCatalogueError(f"{file}: rule {rid}: {problem}")
+    default_message = raw["label"] + kind.message_tail
     return Rule(
         id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
         kind=raw["kind"], message=raw.get("message", default_message), spec=spec, file=file,
@@ -132,6 +114,9 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
 
 
 def _source(raw: dict[str, Any], file: str) -> FigureSource:
+    sid = raw.get("id")
+    if sid is not None and (not isinstance(sid, str) or not SOURCE_ID.fullmatch(sid)):
+        raise RuleCatalogueError(f"{file}: figure source {sid!r}: id must match {SOURCE_ID.pattern}")
     try:
         return FigureSource(
             id=raw["id"], description=raw.get("description", ""), from_=raw["from"], group_key=raw["group_key"],
