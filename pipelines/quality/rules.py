@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from pipelines.quality.lineage import CiteError, parse_cites
+
 SEVERITIES = {"error", "warning"}
 RELATION_ROLES: dict[str, tuple[set[str], set[str]]] = {
     # kind: (required roles, optional roles)
@@ -64,6 +66,7 @@ class FigureSource:
     figure_id: str | None = None  # optional SQL for a stable id (figures quoted from reports); default source:group:metric
     metric: str | None = None  # optional SQL naming each row's metric (one value column); default the metrics' keys
     as_of: str | None = None  # optional SQL for the reporting (as-of) date of the figure: lets a finding say which round it is
+    cites: tuple[dict[str, Any], ...] = ()  # the submission/row/field each figure comes from (pipelines/quality/lineage.py)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,10 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         for key in ("from", "where", "agency", "subject", "expected", "actual", "document", "location"):
             if key not in spec:
                 raise RuleCatalogueError(f"{file}: rule {rid}: row_check needs '{key}'")
+        try:
+            spec["cites"] = parse_cites(spec.get("cites"), f"{file}: rule {rid}", figure=False)
+        except CiteError as exc:
+            raise RuleCatalogueError(str(exc)) from None
     else:
         required, optional = RELATION_ROLES[raw["kind"]]
         missing = required - spec.keys()
@@ -140,7 +147,10 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
             quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"), metric=raw.get("metric"),
             as_of=raw.get("as_of"),
+            cites=parse_cites(raw.get("cites"), f"{file}: figure source {raw.get('id', '<no id>')}", figure=True),
         )
+    except CiteError as exc:
+        raise RuleCatalogueError(str(exc)) from None
     except KeyError as exc:
         raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None
 

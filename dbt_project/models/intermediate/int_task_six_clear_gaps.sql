@@ -4,6 +4,7 @@ select
     t.programme_code || ':' || t.task_id as task_key,
     t.lead_agency_code,
     t.status_code,
+    t.submission_id,
     t.file_name,
     t.source_row,
     t.reporting_date,
