@@ -1,14 +1,19 @@
-"""Lineage as rows: a finding's files are rows of audit.dq_finding_sources (submission id, row, field),
+"""Lineage as data: a finding's files are rows of audit.dq_finding_sources (submission id, row, field),
 written by the engine from the `cites` of figure sources and row checks, and the submission lifecycle
-counts findings by those ids, never by matching file names."""
+counts findings by those ids, never by matching file names; the 6 rõ fields are the contract's
+`six_clear` columns, read by the model from raw.contract_columns."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.ingest.contracts import load_contracts, write_contract_columns
 from pipelines.quality.engine import evaluate
 from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.rules import RuleCatalogueError, load_catalogue
@@ -155,3 +160,57 @@ def test_a_figure_source_cite_is_checked_when_the_catalogue_loads(tmp_path, cite
     text = SUM_ACROSS_FILES.replace("cites: [{submission: submission_id, row: source_row}]", f"cites: [{cite}]")
     with pytest.raises(RuleCatalogueError, match=rf"rules.yml: figure source declared: {message}"):
         _catalogue(tmp_path, text)
+
+
+# ---- the contract's six_clear markers drive the 6 rõ model -------------------------------------------
+
+PROJECT = Path(__file__).resolve().parents[1]
+MODELS = PROJECT / "dbt_project" / "models"
+TASK_COLUMNS = ("reporting_agency_code VARCHAR, reporting_date DATE, file_name VARCHAR, submission_id VARCHAR, "
+                "source_row BIGINT, task_id VARCHAR, programme_code VARCHAR, lead_agency_code VARCHAR, "
+                "co_agency_codes VARCHAR, content VARCHAR, expected_product VARCHAR, responsible_person VARCHAR, "
+                "responsible_unit VARCHAR, authority VARCHAR, assigned_date DATE, deadline DATE, status_code VARCHAR, "
+                "completion_date DATE, note VARCHAR")
+TASKS = [
+    # no content, no authority, no note; everything else filled
+    ("BYT", "2025-12-15", "BYT__task_status__2025-12-15.csv", "S1", 2, "T1", "NQ71", "BYT", None, None, "product",
+     "person", "unit", None, "2025-01-01", "2026-01-01", "IN_PROGRESS_ON_TIME", None, None),
+    # recurring: no deadline by nature; a note
+    ("BYT", "2025-12-15", "BYT__task_status__2025-12-15.csv", "S1", 3, "T2", "NQ71", "BYT", None, "content", "product",
+     "person", "unit", "authority", "2025-01-01", None, "RECURRING", None, "a note"),
+]
+
+
+def _six_clear_gaps(contracts_dir: Path) -> list[tuple]:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging; CREATE SCHEMA intermediate")
+    write_contract_columns(con, load_contracts(contracts_dir))
+    con.execute(f"CREATE TABLE intermediate.int_task_status__current ({TASK_COLUMNS})")
+    con.executemany(f"INSERT INTO intermediate.int_task_status__current VALUES ({', '.join('?' * 19)})", TASKS)
+    for name in ("stg_contract__six_clear", "int_task_six_clear_gaps"):
+        sql = next(MODELS.rglob(f"{name}.sql")).read_text(encoding="utf-8")
+        sql = re.sub(r"\{\{\s*ref\('(\w+)'\)\s*\}\}",
+                     lambda m: ("staging." if m.group(1).startswith("stg_") else "intermediate.") + m.group(1), sql)
+        con.execute(f"CREATE VIEW {'staging' if name.startswith('stg_') else 'intermediate'}.{name} AS {sql}")
+    return con.execute("SELECT task_key, six_clear_field, header_vi, submission_id, source_row "
+                       "FROM intermediate.int_task_six_clear_gaps ORDER BY ALL").fetchall()
+
+
+def test_the_six_clear_gaps_follow_the_contracts_markers(tmp_path):
+    assert _six_clear_gaps(PROJECT / "sources" / "contracts") == [
+        ("NQ71:T1", "authority", "Thẩm quyền", "S1", 2),
+        ("NQ71:T1", "what", "Nội dung nhiệm vụ", "S1", 2),
+    ]
+    # a contract that no longer counts the authority among the 6 rõ and marks the note instead
+    changed = tmp_path / "contracts"
+    shutil.copytree(PROJECT / "sources" / "contracts", changed)
+    contract = changed / "task_status.yml"
+    text = contract.read_text(encoding="utf-8")
+    text = text.replace(" six_clear: authority,", "").replace(
+        'header: "Ghi chú",                  type: text, required: false,',
+        'header: "Ghi chú",                  type: text, required: false, six_clear: remark,')
+    contract.write_text(text, encoding="utf-8")
+    assert _six_clear_gaps(changed) == [
+        ("NQ71:T1", "remark", "Ghi chú", "S1", 2),
+        ("NQ71:T1", "what", "Nội dung nhiệm vụ", "S1", 2),
+    ]
