@@ -21,7 +21,7 @@ from typing import Iterator
 
 import duckdb
 
-from pipelines.ingest.contracts import Contract
+from pipelines.ingest.contracts import Contract, write_contract_columns
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -227,3 +227,4 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]
     con.execute(DDL)
     for contract in contracts.values():
         con.execute(raw_table_ddl(contract))
+    write_contract_columns(con, contracts)

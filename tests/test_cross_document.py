@@ -46,7 +46,7 @@ def _create_view(con, name: str, project_dir: Path) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {_schema(name)}.{name} AS {_render(path, project_dir)}")
 
 
-VALUED_COLUMNS = ("figure_id", "document_code", "section", "quote", "metric", "programme_code", "block_code",
+VALUED_COLUMNS = ("figure_id", "submission_id", "source_row", "document_code", "section", "quote", "metric", "programme_code", "block_code",
                   "agency_code", "status", "nature", "field", "level", "stage", "subject", "year", "as_of", "bound",
                   "value_text", "unit_text", "unit_kind", "base_unit", "value", "low", "high")
 
@@ -132,7 +132,7 @@ def warehouse_of(tmp_path):
         connections.append(con)
         con.execute("CREATE SCHEMA staging; CREATE SCHEMA intermediate")
         con.execute("""CREATE TABLE intermediate.int_published_figures__valued (
-            figure_id VARCHAR, document_code VARCHAR, section VARCHAR, quote VARCHAR, metric VARCHAR, programme_code VARCHAR,
+            figure_id VARCHAR, submission_id VARCHAR, source_row INTEGER, document_code VARCHAR, section VARCHAR, quote VARCHAR, metric VARCHAR, programme_code VARCHAR,
             block_code VARCHAR, agency_code VARCHAR, status VARCHAR, nature VARCHAR, field VARCHAR, level VARCHAR,
             stage VARCHAR, subject VARCHAR, year INTEGER, as_of DATE, bound VARCHAR, value_text VARCHAR, unit_text VARCHAR,
             unit_kind VARCHAR, base_unit VARCHAR, value DECIMAL(38,9), low DECIMAL(38,9), high DECIMAL(38,9))""")

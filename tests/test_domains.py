@@ -34,10 +34,12 @@ DOMAIN_RULE_FILES = ("budget.yml", "database_readiness.yml", "ip_filings.yml")
 
 def test_each_planted_fault_is_found_once_and_nothing_else(warehouse):
     rows = warehouse.execute(
-        "SELECT rule_id, agency_code, actual_value, expected_value, document FROM audit.dq_findings "
-        f"WHERE rule_file IN {DOMAIN_RULE_FILES}").fetchall()
-    found = {(r, a, act, exp, next((d for d in doc.split("; ") if d == want), doc))
-             for r, a, act, exp, doc in rows
+        "SELECT rule_id, agency_code, actual_value, expected_value, document, "
+        "       (SELECT list(DISTINCT s.file_name) FROM audit.dq_finding_sources s "
+        "        WHERE s.finding_id = f.finding_id AND NOT s.context) "
+        f"FROM audit.dq_findings f WHERE rule_file IN {DOMAIN_RULE_FILES}").fetchall()
+    found = {(r, a, act, exp, next((d for d in files if d == want), doc))
+             for r, a, act, exp, doc, files in rows
              for want in [next((f[4] for f in DOMAIN_FINDINGS if f[0] == r), "")]}
     assert found == DOMAIN_FINDINGS
     assert len(rows) == len(DOMAIN_FINDINGS)

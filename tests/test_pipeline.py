@@ -41,11 +41,14 @@ EXPECTED_FINDINGS = {
 
 def _finding_keys(warehouse):
     rows = warehouse.execute(
-        "SELECT rule_id, severity, agency_code, subject, metric, actual_value, expected_value, document "
-        "FROM audit.dq_findings WHERE rule_file = 'task_status.yml'").fetchall()
+        "SELECT rule_id, severity, agency_code, subject, metric, actual_value, expected_value, document, "
+        # the files the finding is about, as rows (audit.dq_finding_sources), not the display text
+        "       (SELECT list(DISTINCT s.file_name ORDER BY s.file_name) FROM audit.dq_finding_sources s "
+        "        WHERE s.finding_id = f.finding_id AND NOT s.context) "
+        "FROM audit.dq_findings f WHERE rule_file = 'task_status.yml'").fetchall()
     keys = set()
-    for rule, severity, agency, subject, metric, actual, expected, documents in rows:
-        for document in documents.split("; "):
+    for rule, severity, agency, subject, metric, actual, expected, documents, files in rows:
+        for document in files:
             key = (rule, severity, agency, subject, metric, actual, expected, document)
             if key in EXPECTED_FINDINGS:
                 keys.add(key)

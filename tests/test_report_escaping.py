@@ -244,6 +244,8 @@ def planted(run, tmp_path_factory):
                               payload(f"{kind} expected"), payload(f"{kind} actual"), payload(f"{kind} difference"),
                               payload(f"{kind} tolerance"), payload(f"{kind} message"), payload(f"{kind} why"),
                               file_name, payload(f"{kind} location"), evidence, echo])
+        con.execute("INSERT INTO audit.dq_finding_sources (finding_id, submission_id, file_name, row, field, role, context) "
+                    "VALUES (?, 'planted', ?, 2, NULL, 'row', false)", [kind, file_name])
     con.execute("""INSERT INTO audit.submissions (submission_id, file_name, agency_code, domain, reporting_date, version,
         sha256, size_bytes, received_at, status, rows_loaded, problems_count, message)
         VALUES ('planted', ?, ?, ?, '2025-12-01', 1, 'x', 1, now(), 'rejected', 0, 1, ?)""",

@@ -59,7 +59,10 @@ def second_round(request, tmp_path_factory, run_full_load) -> Run:
     try:
         submissions = _rows(con, "SELECT file_name, status, message FROM audit.submissions")
         try:
-            findings = _rows(con, "SELECT rule_id, severity, agency_code, document, location, message FROM audit.dq_findings")
+            findings = _rows(con, "SELECT rule_id, severity, agency_code, document, location, message, "
+                                  "(SELECT list({file_name: s.file_name, row: s.row, context: s.context}) "
+                                  " FROM audit.dq_finding_sources s WHERE s.finding_id = f.finding_id) AS sources "
+                                  "FROM audit.dq_findings f")
         except duckdb.CatalogException:  # the run stopped before the rules
             findings = []
     finally:
@@ -77,21 +80,13 @@ def _rows(con, sql: str) -> list[dict]:
 
 # ------------------------------------------------------------------------------------- matching
 def documents(finding: dict) -> list[str]:
-    return [d.strip() for d in (finding["document"] or "").split("; ") if d.strip()]
+    """The files a finding is about (audit.dq_finding_sources), not those it cites for comparison only."""
+    return sorted({s["file_name"] for s in finding["sources"] or [] if s["file_name"] and not s["context"]})
 
 
 def cites_row(finding: dict, file_name: str, row: int) -> bool:
-    """The location names this row of this file: 'row N...', 'FILE row N', or a range 'rows N-M'."""
-    for segment in (finding["location"] or "").split("; "):
-        segment = segment.strip()
-        if segment.startswith(file_name + " "):
-            segment = segment[len(file_name) + 1:]
-        elif any(segment.startswith(d + " ") for d in documents(finding)):
-            continue  # a row of another file
-        m = re.match(r"rows? (\d+)(?:-(\d+))?\b", segment)
-        if m and int(m[1]) <= row <= int(m[2] or m[1]):
-            return True
-    return False
+    """The finding cites this row of this file (audit.dq_finding_sources), as the fault or for comparison."""
+    return any(s["file_name"] == file_name and s["row"] == row for s in finding["sources"] or [])
 
 
 def same_source(fault: dict, finding: dict) -> bool:

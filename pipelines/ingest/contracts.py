@@ -1,4 +1,5 @@
-"""Submission contracts (sources/contracts/*.yml) loaded into typed objects."""
+"""Submission contracts (sources/contracts/*.yml) loaded into typed objects, and written to the
+warehouse as data (raw.contract_columns) for the models that follow them (the "6 rõ" fields)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import yaml
 
 
@@ -25,7 +28,7 @@ class Column:
     description: str
     reference: str | None = None
     enum: str | None = None
-    six_clear: str | None = None
+    six_clear: str | None = None  # the "6 rõ" field this column holds (who, what, when...): read by dbt via raw.contract_columns
     not_after_reporting_date: bool = False  # type date: a value after the file's reporting date is refused
     non_negative: bool = False  # type number: a negative value is refused
     # type number or integer: the largest value accepted (as written, in the file's unit). It keeps every
@@ -90,3 +93,24 @@ def load_contracts(contracts_dir: Path) -> dict[str, Contract]:
             constant_columns=tuple(raw.get("constant_columns", ())),
         )
     return contracts
+
+
+CONTRACT_COLUMNS_TABLE = "raw.contract_columns"
+
+
+def contract_columns(contracts: dict[str, Contract]) -> pl.DataFrame:
+    """One row per column of every contract: what the models need to follow the contracts."""
+    return pl.DataFrame(
+        [{"domain": c.domain, "column_name": col.name, "header": col.header, "column_type": col.type,
+          "is_required": col.required, "six_clear": col.six_clear}
+         for c in contracts.values() for col in c.columns],
+        schema={"domain": pl.String, "column_name": pl.String, "header": pl.String, "column_type": pl.String,
+                "is_required": pl.Boolean, "six_clear": pl.String},
+    )
+
+
+def write_contract_columns(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> None:
+    """Rewrite raw.contract_columns from the contracts in use, so a model reading it (the 6 rõ gaps,
+    intermediate.int_task_six_clear_gaps) changes with the contract and needs no SQL edit."""
+    frame = contract_columns(contracts)
+    con.execute(f"CREATE OR REPLACE TABLE {CONTRACT_COLUMNS_TABLE} AS SELECT * FROM frame")

@@ -15,8 +15,10 @@ What each kind binds, computes and calls a failure is read from the registry
 parameters or rows of a registered frame, figure source and kind names as quoted literals.
 
 Every finding lands in `audit.dq_findings` with both sides, the difference, the tolerance and
-its evidence (each figure with its document, location, quote and value). The table is rebuilt
-in one transaction on every evaluation, so a re-run gives the same rows.
+its evidence (each figure with its document, location, quote and value), and one row per file and
+row it cites in `audit.dq_finding_sources` (submission id, row, field: pipelines/quality/lineage.py;
+`document` and `location` are display text only). The tables are rebuilt in one transaction on
+every evaluation, so a re-run gives the same rows.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from pipelines.logsafe import RE2_INVISIBLE
 from pipelines.quality import kinds
 from pipelines.quality.bounds import NUM, UNBOUNDED
 from pipelines.quality.kinds import sql_literal
+from pipelines.quality.lineage import (
+    CITE_TYPE, FIGURE_CITES_SQL, INSTANCE_CITES_SQL, SOURCES_DDL, cites_sql, sources_sql,
+)
 from pipelines.quality.rules import Catalogue, FigureSource, Rule
 
 FIGURES_DDL = f"""
@@ -49,7 +54,8 @@ CREATE OR REPLACE TABLE audit.dq_figures (
     unit        VARCHAR,
     value       {NUM} NOT NULL,
     low         {NUM} NOT NULL,
-    high        {NUM} NOT NULL
+    high        {NUM} NOT NULL,
+    cites       {CITE_TYPE}[] NOT NULL  -- the submissions and rows it comes from (pipelines/quality/lineage.py)
 );
 """
 
@@ -86,7 +92,7 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     echo_of_file      VARCHAR,
     echo_reason       VARCHAR
 );
-CREATE OR REPLACE TABLE audit.dq_rules (
+""" + SOURCES_DDL + f"""CREATE OR REPLACE TABLE audit.dq_rules (
     rule_id     VARCHAR PRIMARY KEY,
     label       VARCHAR NOT NULL,
     severity    VARCHAR NOT NULL,
@@ -107,6 +113,11 @@ FINDING_COLUMNS = [
     "difference_number", "tolerance_number", "message", "why_warning", "document", "location", "evidence",
     "rule_file", "as_of",
 ]
+# Findings are gathered in _found with their citations (lineage.CITE_TYPE), then split into
+# audit.dq_findings and audit.dq_finding_sources.
+FOUND_DDL = (f"CREATE OR REPLACE TEMP TABLE _found AS SELECT {', '.join(FINDING_COLUMNS)}, "
+             f"CAST(NULL AS {CITE_TYPE}[]) AS cites FROM audit.dq_findings WHERE false")
+FOUND_COLUMNS = ", ".join([*FINDING_COLUMNS, "cites"])
 
 # The placeholders a rule's message may hold (expectations/rules/*.yml).
 PLACEHOLDERS = ("subject", "metric", "actual", "expected", "difference", "tolerance", "unit")
@@ -168,8 +179,9 @@ SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({so
        ({source.document}) AS document, ({source.location}) AS location, ({source.quote or 'NULL'}) AS quote,
        {'(' + source.value_text + ')' if source.value_text else 'NULL'} AS _value_text,
        {'(' + source.unit + ')' if source.unit else 'NULL'} AS unit,
-       {'CAST((' + source.low + ') AS ' + NUM + ')' if source.low else 'NULL'} AS _low,
-       {'CAST((' + source.high + ') AS ' + NUM + ')' if source.high else 'NULL'} AS _high,
+       {'CAST(coalesce((' + source.low + '), -' + UNBOUNDED + ') AS ' + NUM + ')' if source.low else 'NULL'} AS _low,
+       {'CAST(coalesce((' + source.high + '), ' + UNBOUNDED + ') AS ' + NUM + ')' if source.high else 'NULL'} AS _high,
+       {cites_sql(source.cites)} AS _cites,
        {'(' + source.figure_id + ')' if source.figure_id else 'NULL'} AS _figure_id,
        {'(' + source.metric + ')' if source.metric else 'NULL'} AS _metric,
     {metric_cols}
@@ -180,7 +192,7 @@ SELECT coalesce(_figure_id, {sql_literal(source.id + ':')} || group_key || ':' |
        {sql_literal(source.id)} AS source_id, group_key, coalesce(_metric, metric) AS metric, agency_code, CAST(as_of AS DATE),
        subject, document, location, quote,
        coalesce(_value_text, r57_fmt(value)) AS value_text, unit,
-       value, coalesce(_low, value) AS low, coalesce(_high, value) AS high
+       value, coalesce(_low, value) AS low, coalesce(_high, value) AS high, {FIGURE_CITES_SQL} AS cites
 FROM (UNPIVOT ({inner}) ON {columns} INTO NAME metric VALUE value)"""
 
 
@@ -316,7 +328,7 @@ CREATE OR REPLACE TEMP TABLE _verdicts AS
 
 EVIDENCE_SQL = """
 CREATE OR REPLACE TEMP TABLE _evidence AS
-SELECT b.rule_id, b.instance_key,
+SELECT b.rule_id, b.instance_key, """ + INSTANCE_CITES_SQL + """ AS cites,
        to_json(list({role: b.role, figure_id: coalesce(f.figure_id, b.ref), document: f.document,
                      location: f.location, quote: f.quote, value_text: f.value_text, unit: f.unit,
                      value: f.value, low: f.low, high: f.high}
@@ -338,7 +350,7 @@ SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label
        r57_render(r.message, v.subject, v.metric, r57_interval(a_lo, a_hi), r57_interval(e_lo, e_hi),
                   r57_fmt(a_v - e_v), r57_fmt(tol), v.unit)
          || CASE WHEN len(v.absent) > 0 THEN ' (absent, counted as 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
-       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file, v.as_of
+       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file, v.as_of, ev.cites
 FROM _verdicts v
 JOIN audit.dq_rules r USING (rule_id)
 JOIN _evidence ev USING (rule_id, instance_key)
@@ -360,7 +372,7 @@ SELECT md5(r.rule_id || '|' || ({s['document']}) || '|' || ({s['location']}) || 
                   CAST(({s['expected']}) AS VARCHAR), {difference}, NULL, NULL),
        r.why_warning, ({s['document']}), ({s['location']}),
        to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file,
-       CAST(({s.get('as_of', 'NULL')}) AS DATE)
+       CAST(({s.get('as_of', 'NULL')}) AS DATE), {cites_sql(s.get('cites', ()), default_role='row')}
 FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = $rule_id) AS r
 WHERE {s['where']}"""
 
@@ -411,16 +423,19 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
                                + ", ".join(f"{r}→{f}" for r, f in missing_ids[:10]) + more)
         for sql in (BIND_SQL, ROLE_SQL, _instance_sql(), _sides_sql(), EVIDENCE_SQL):
             con.execute(sql)
-        con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {RELATION_FINDINGS_SQL}")
+        con.execute(FOUND_DDL)
+        con.execute(f"INSERT INTO _found ({FOUND_COLUMNS}) {RELATION_FINDINGS_SQL}")
         for rule in catalogue.rules.values():
             if isinstance(kinds.KINDS[rule.kind], kinds.RowCheckKind):
                 try:
-                    con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) {_row_check_sql(rule)}",
-                                {"rule_id": rule.id})
+                    con.execute(f"INSERT INTO _found ({FOUND_COLUMNS}) {_row_check_sql(rule)}", {"rule_id": rule.id})
                 except duckdb.Error as exc:
                     raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
-        if any(r.echo_of for r in catalogue.rules.values()) and con.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall():
+        has_submissions = bool(con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall())
+        con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) SELECT {', '.join(FINDING_COLUMNS)} FROM _found")
+        con.execute(sources_sql(has_submissions))
+        if any(r.echo_of for r in catalogue.rules.values()) and has_submissions:
             con.execute(ECHO_SQL)
         con.execute("COMMIT")
     except Exception:

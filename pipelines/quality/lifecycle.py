@@ -19,18 +19,17 @@ WITH in_force AS (
     -- which file is in force is decided once, by dbt (intermediate.int_submissions__current)
     SELECT submission_id, agency_code, domain, reporting_date, file_name FROM intermediate.int_submissions__current
 ),
-finding_documents AS (
-    -- an echo of a rejected file is not a fault of the file it cites (see engine.ECHO_SQL)
-    SELECT severity, unnest(string_split(document, '; ')) AS document FROM audit.dq_findings
-    WHERE document IS NOT NULL AND echo_of_file IS NULL
-),
 counts AS (
-    SELECT s.submission_id,
-           count(*) FILTER (WHERE f.severity = 'error') AS error_findings,
-           count(*) FILTER (WHERE f.severity = 'warning') AS warning_findings
-    FROM audit.submissions s
-    JOIN finding_documents f ON f.document IN (s.file_name, regexp_replace(s.file_name, '\\.[A-Za-z]+$', ''))
-    GROUP BY s.submission_id
+    -- a finding counts against each submission it cites, by id (audit.dq_finding_sources), except
+    -- where that file is cited only for comparison (context), and never as an echo of a rejected
+    -- file (see engine.ECHO_SQL)
+    SELECT fs.submission_id,
+           count(DISTINCT f.finding_id) FILTER (WHERE f.severity = 'error') AS error_findings,
+           count(DISTINCT f.finding_id) FILTER (WHERE f.severity = 'warning') AS warning_findings
+    FROM audit.dq_finding_sources fs
+    JOIN audit.dq_findings f USING (finding_id)
+    WHERE fs.submission_id IS NOT NULL AND NOT fs.context AND f.echo_of_file IS NULL
+    GROUP BY fs.submission_id
 )
 SELECT
     s.submission_id, s.file_name, s.agency_code, s.domain, s.reporting_date, s.version, s.received_at, s.sha256,

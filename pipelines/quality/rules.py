@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from pipelines.quality import kinds
+from pipelines.quality.lineage import CiteError, parse_cites
 
 SEVERITIES = {"error", "warning"}
 # Ids reach SQL (as bound parameters or quoted literals) and file names of reports: upper-case
@@ -56,6 +57,7 @@ class FigureSource:
     figure_id: str | None = None  # optional SQL for a stable id (figures quoted from reports); default source:group:metric
     metric: str | None = None  # optional SQL naming each row's metric (one value column); default the metrics' keys
     as_of: str | None = None  # optional SQL for the reporting (as-of) date of the figure: lets a finding say which round it is
+    cites: tuple[dict[str, Any], ...] = ()  # the submission/row/field each figure comes from (pipelines/quality/lineage.py)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
     problem = kind.problem(spec)
     if problem:
         raise RuleCatalogueError(f"{file}: rule {rid}: {problem}")
+    if "cites" in spec:  # what a row check cites is SQL over its table (pipelines/quality/lineage.py)
+        try:
+            spec["cites"] = parse_cites(spec["cites"], f"{file}: rule {rid}", figure=False)
+        except CiteError as exc:
+            raise RuleCatalogueError(str(exc)) from None
     default_message = raw["label"] + kind.message_tail
     return Rule(
         id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
@@ -125,7 +132,10 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             where=raw.get("where"), value_text=raw.get("value_text"), low=raw.get("low"), high=raw.get("high"),
             quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"), metric=raw.get("metric"),
             as_of=raw.get("as_of"),
+            cites=parse_cites(raw.get("cites"), f"{file}: figure source {raw.get('id', '<no id>')}", figure=True),
         )
+    except CiteError as exc:
+        raise RuleCatalogueError(str(exc)) from None
     except KeyError as exc:
         raise RuleCatalogueError(f"{file}: figure source {raw.get('id', '<no id>')}: missing {exc}") from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.quality.bounds import UNBOUNDED
 from pipelines.quality.engine import MACROS
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
@@ -20,14 +21,14 @@ from pipelines.warehouse import connect
 FILE_NAME = "published_figure_pairs.csv"
 
 # Numbers and intervals written as in the findings (the engine's macros r57_fmt, r57_interval: no trailing
-# zeros, an open bound as +∞).
-QUERY = """
+# zeros, an open bound as +∞). The marts hold an open bound as NULL; here it is the engine's open bound.
+QUERY = f"""
 SELECT pair_rank, coalesce(review_decision, 'to review') AS status,
        CASE WHEN review_decision = 'part_of' THEN 'part and whole (rule PF-PART-LE-WHOLE-REVIEWED)'
             WHEN intervals_overlap THEN 'agree within rounding' ELSE 'DISAGREE' END AS verdict,
        r57_fmt(gap) AS gap, score,
-       figure_id_a, document_a, section_a, quote_a, stated_a, r57_interval(low_a, high_a) AS interval_a, base_unit_a, metric_a,
-       figure_id_b, document_b, section_b, quote_b, stated_b, r57_interval(low_b, high_b) AS interval_b, base_unit_b, metric_b,
+       figure_id_a, document_a, section_a, quote_a, stated_a, r57_interval(coalesce(low_a, -{UNBOUNDED}), coalesce(high_a, {UNBOUNDED})) AS interval_a, base_unit_a, metric_a,
+       figure_id_b, document_b, section_b, quote_b, stated_b, r57_interval(coalesce(low_b, -{UNBOUNDED}), coalesce(high_b, {UNBOUNDED})) AS interval_b, base_unit_b, metric_b,
        reasons, review_note
 FROM intermediate.int_published_figures__pair_candidates
 ORDER BY pair_rank

@@ -72,10 +72,8 @@ class ReportPaths:
 # A round's findings: those citing a file of that reporting date (or a report stated at that date).
 ROUND_FILTER = """
     WHERE $day IS NULL OR EXISTS (
-        SELECT 1 FROM audit.submissions s
-        WHERE s.reporting_date = $day
-          AND (list_contains(string_split(f.document, '; '), s.file_name)
-               OR list_contains(string_split(f.document, '; '), regexp_replace(s.file_name, '\\.[A-Za-z]+$', ''))))
+        SELECT 1 FROM audit.dq_finding_sources fs JOIN audit.submissions s USING (submission_id)
+        WHERE fs.finding_id = f.finding_id AND NOT fs.context AND s.reporting_date = $day)
 """
 
 
@@ -88,7 +86,13 @@ def _findings(con, day: date | None) -> pl.DataFrame:
                (SELECT string_agg(e.role || ': ' || concat_ws(' ', e.document, e.location)
                                   || coalesce(' "' || e.quote || '"', '') || coalesce(' = ' || e.value_text, ''), ' | ')
                 FROM (SELECT unnest(from_json(f.evidence, '[{"role":"VARCHAR","document":"VARCHAR","location":"VARCHAR","quote":"VARCHAR","value_text":"VARCHAR"}]'), recursive := true)) AS e
-               ) AS evidence_quotes
+               ) AS evidence_quotes,
+               -- the files it cites and their rows, from audit.dq_finding_sources (the file at fault first)
+               (SELECT list({file_name: c.file_name, rows: c.rows} ORDER BY c.context, c.file_name)
+                FROM (SELECT fs.file_name, bool_and(fs.context) AS context,
+                             list(DISTINCT fs.row ORDER BY fs.row) FILTER (WHERE fs.row IS NOT NULL) AS rows
+                      FROM audit.dq_finding_sources fs WHERE fs.finding_id = f.finding_id GROUP BY fs.file_name) AS c
+               ) AS files
         FROM audit.dq_findings f
         LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
     """ + ROUND_FILTER + """

@@ -8,6 +8,7 @@ select
     lag(amount_as_written) over line as previous_amount_as_written,
     lag(amount_unit) over line as previous_amount_unit,
     lag(as_of) over line as previous_as_of,
+    lag(submission_id) over line as previous_submission_id,
     lag(file_name) over line as previous_file_name,
     lag(source_row) over line as previous_source_row
 from {{ ref('int_budget_lines__current') }}

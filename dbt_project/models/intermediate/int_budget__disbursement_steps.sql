@@ -7,13 +7,13 @@ with steps as (
 select
     agency_code, budget_year, source_code, nature_code, field_code, block_code, level_code,
     as_of as step_as_of, previous_as_of as step_from,
-    'disbursed_now' as metric, as_of, file_name, source_row, amount_as_written, amount_unit,
+    'disbursed_now' as metric, as_of, submission_id, file_name, source_row, amount_as_written, amount_unit,
     amount_ty, amount_low_ty, amount_high_ty
 from steps
 union all
 select
     agency_code, budget_year, source_code, nature_code, field_code, block_code, level_code,
     as_of, previous_as_of,
-    'disbursed_before', previous_as_of, previous_file_name, previous_source_row, previous_amount_as_written,
+    'disbursed_before', previous_as_of, previous_submission_id, previous_file_name, previous_source_row, previous_amount_as_written,
     previous_amount_unit, previous_amount_ty, previous_amount_low_ty, previous_amount_high_ty
 from steps

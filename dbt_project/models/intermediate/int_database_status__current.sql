@@ -6,6 +6,7 @@ select
     lag(stage_code) over history as previous_stage_code,
     lag(stage_order) over history as previous_stage_order,
     lag(reporting_date) over history as previous_reporting_date,
+    lag(submission_id) over history as previous_submission_id,
     lag(file_name) over history as previous_file_name,
     lag(source_row) over history as previous_source_row
 from {{ ref('int_database_status__reported') }}

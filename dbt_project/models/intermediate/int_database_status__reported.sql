@@ -28,6 +28,7 @@ select
     *,
     row_number() over same_database = 1 as is_in_force,
     -- the row kept for this database and date (the owner's when the owner reported it)
+    first_value(submission_id) over same_database as kept_submission_id,
     first_value(file_name) over same_database as kept_file_name,
     first_value(source_row) over same_database as kept_source_row,
     first_value(is_reported_by_owner) over same_database as kept_is_owner

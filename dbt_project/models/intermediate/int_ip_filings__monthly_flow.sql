@@ -6,9 +6,10 @@ with months as (
 )
 select
     m.period_month, m.period_year, m.right_type_code, m.origin_code, m.tech_group_code,
-    m.received, m.processed, m.file_name, m.source_row,
+    m.received, m.processed, m.submission_id, m.file_name, m.source_row,
     p.period_month as previous_month,
     p.pending_overdue as previous_pending_overdue,
+    p.submission_id as previous_submission_id,
     p.file_name as previous_file_name,
     p.source_row as previous_source_row
 from months as m

@@ -12,10 +12,12 @@ in_force as (
 select
     c.period_type, c.period_month, c.period_year, c.right_type_code, c.origin_code, c.tech_group_code, c.measure,
     e.stated as earlier_value,
+    e.submission_id as earlier_submission_id,
     e.file_name as earlier_file_name,
     e.source_row as earlier_source_row,
     e.reporting_date as earlier_reporting_date,
     c.stated as in_force_value,
+    c.submission_id as in_force_submission_id,
     c.file_name as in_force_file_name,
     c.source_row as in_force_source_row,
     c.reporting_date as in_force_reporting_date

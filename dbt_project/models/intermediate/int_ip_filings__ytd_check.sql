@@ -8,7 +8,7 @@ months as (
 )
 select
     y.period_year, y.period_month, y.right_type_code, y.origin_code, y.tech_group_code,
-    y.file_name, y.source_row,
+    y.submission_id, y.file_name, y.source_row,
     y.received as ytd_received, y.processed as ytd_processed, y.granted as ytd_granted,
     count(m.period_month) as months_count
 from ytd as y

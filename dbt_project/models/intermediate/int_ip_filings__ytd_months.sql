@@ -7,12 +7,14 @@ with months as (
 )
 select
     y.period_year, y.period_month, y.right_type_code, y.origin_code, y.tech_group_code, m.measure,
+    m.submission_id,
     m.file_name,
     sum(m.stated) as months_value,
     min(m.period_month) as first_month,
     max(m.period_month) as last_month,
     count(*) as months_count,
-    string_agg(m.source_row::varchar, ', ' order by m.period_month) as source_rows
+    string_agg(m.source_row::varchar, ', ' order by m.period_month) as source_rows,
+    list(m.source_row order by m.period_month) as source_row_list
 from {{ ref('int_ip_filings__ytd_check') }} as y
 join months as m
     on m.period_year = y.period_year and m.period_month <= y.period_month

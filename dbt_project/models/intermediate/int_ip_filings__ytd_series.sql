@@ -7,9 +7,10 @@ with ytd as (
 )
 select
     period_month, period_year, right_type_code, origin_code, tech_group_code, measure,
-    stated, file_name, source_row,
+    stated, submission_id, file_name, source_row,
     lag(period_month) over series as previous_month,
     lag(stated) over series as previous_stated,
+    lag(submission_id) over series as previous_submission_id,
     lag(file_name) over series as previous_file_name,
     lag(source_row) over series as previous_source_row
 from ytd

@@ -21,7 +21,7 @@ metric_peers as (
     from f group by all
 )
 
-select f.figure_id, f.document_code, f.section, f.quote, f.value_text, f.unit_text, f.value, f.base_unit,
+select f.figure_id, f.submission_id, f.source_row, f.document_code, f.section, f.quote, f.value_text, f.unit_text, f.value, f.base_unit,
        'unit' as reason,
        s.median_value as neighbour_median,
        s.usual_factor as neighbour_factor
@@ -30,7 +30,7 @@ where s.n >= 3 and f.factor_to_base * 1000 <= s.usual_factor and f.value * 100 <
 
 union all
 
-select f.figure_id, f.document_code, f.section, f.quote, f.value_text, f.unit_text, f.value, f.base_unit,
+select f.figure_id, f.submission_id, f.source_row, f.document_code, f.section, f.quote, f.value_text, f.unit_text, f.value, f.base_unit,
        'scale' as reason,
        p.median_value,
        null

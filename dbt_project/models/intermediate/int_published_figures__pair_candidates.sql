@@ -153,7 +153,8 @@ scored as (
         c.*,
         cast(round(c.word_overlap + 0.25 * c.same_metric::int - 0.25 * len(c.one_sided)
                    - 0.15 * c.dates_differ::int - 0.15 * c.subjects_differ::int - 0.15 * c.same_section::int, 3) as decimal(6, 3)) as score,
-        not (c.high_a < c.low_b or c.high_b < c.low_a) as intervals_overlap,
+        -- a NULL bound is open: it never ends an interval before the other begins
+        not coalesce(c.high_a < c.low_b or c.high_b < c.low_a, false) as intervals_overlap,
         cast(greatest(c.low_a - c.high_b, c.low_b - c.high_a, 0) as decimal(38, 9)) as gap,
         r.decision as review_decision,
         r.note as review_note

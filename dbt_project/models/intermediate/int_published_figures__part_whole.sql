@@ -88,7 +88,7 @@ members as (
 )
 
 select m.pair_key, m.pair_label, m.basis, m.why, m.role, m.part_id, m.whole_id,
-       f.figure_id, f.document_code, f.section, f.quote, f.agency_code, f.metric,
+       f.figure_id, f.submission_id, f.source_row, f.document_code, f.section, f.quote, f.agency_code, f.metric,
        f.value_text, f.unit_text, f.base_unit, f.value, f.low, f.high,
        -- false when a decision pairs a share with an amount, say (tested in _models.yml)
        count(distinct case when f.unit_kind in ('count', 'scaled_count') then 'count' else f.unit_kind end)

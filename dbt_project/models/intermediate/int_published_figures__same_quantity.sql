@@ -15,7 +15,7 @@ members as (
 ),
 
 figures as (
-    select m.pair_key, m.note as review_note, f.figure_id, f.document_code, f.section, f.quote, f.agency_code,
+    select m.pair_key, m.note as review_note, f.figure_id, f.submission_id, f.source_row, f.document_code, f.section, f.quote, f.agency_code,
            f.value_text, f.unit_text, f.unit_kind, f.base_unit, f.value, f.low, f.high,
            case when f.unit_kind in ('count', 'scaled_count') then 'count' else f.unit_kind end as unit_family
     from members as m

@@ -47,13 +47,14 @@ valued as (
 
 select
     v.*,
-    -- 1e24 stands for "no bound" (far above any real figure; see pipelines/quality/engine.py)
+    -- NULL: no bound ("hơn 3.000" has no top; "gần" a negative figure has no bottom). The rule engine
+    -- reads NULL as its open bound (pipelines/quality/bounds.py) when it builds figures.
     cast(case bound
         when 'lower' then value
-        when 'upper' then case when value >= 0 then 0 else -1e24 end
+        when 'upper' then case when value >= 0 then 0 end
         else value - half_width end as decimal(38, 9)) as low,
     cast(case bound
-        when 'lower' then 1e24
+        when 'lower' then null
         else value + half_width end as decimal(38, 9)) as high,
     contains(t.content, v.quote) as quote_found,
     contains(v.quote, v.value_text) as value_in_quote

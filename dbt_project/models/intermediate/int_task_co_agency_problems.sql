@@ -6,6 +6,7 @@ with codes as (
         r.reporting_agency_code,
         r.reporting_date,
         r.lead_agency_code,
+        r.submission_id,
         r.file_name,
         r.source_row,
         r.co_agency_codes,

@@ -1,24 +1,35 @@
--- One row per task row and "6 rõ" field left empty (who, what, when, responsibility, product,
--- authority). A recurring task has no deadline by nature, so 'when' is not required for it.
+-- One row per task row and "6 rõ" field left empty. The fields (who, what, when, responsibility,
+-- product, authority) are the columns the task-status contract marks `six_clear`
+-- (stg_contract__six_clear): every cell of a task row is turned into a row, keeping empty cells, and
+-- joined to them by column name. A recurring task has no deadline by nature, so 'when' is not
+-- required for it.
+with task_rows as (
+    select
+        programme_code || ':' || task_id as task_key,
+        lead_agency_code,
+        status_code,
+        submission_id,
+        file_name,
+        source_row,
+        reporting_date,
+        columns(* exclude (task_id, programme_code, lead_agency_code, status_code, reporting_agency_code,
+                           submission_id, file_name, source_row, reporting_date))::varchar
+    from {{ ref('int_task_status__current') }}
+)
+
 select
-    t.programme_code || ':' || t.task_id as task_key,
-    t.lead_agency_code,
-    t.status_code,
-    t.file_name,
-    t.source_row,
-    t.reporting_date,
-    f.six_clear_field,
+    c.task_key,
+    c.lead_agency_code,
+    c.status_code,
+    c.submission_id,
+    c.file_name,
+    c.source_row,
+    c.reporting_date,
+    f.six_clear as six_clear_field,
     f.header_vi
-from {{ ref('int_task_status__current') }} as t
-cross join (values
-    ('what', 'Nội dung nhiệm vụ'), ('product', 'Sản phẩm'), ('who', 'Người chịu trách nhiệm'),
-    ('responsibility', 'Đơn vị chịu trách nhiệm'), ('authority', 'Thẩm quyền'), ('when', 'Thời hạn')
-) as f(six_clear_field, header_vi)
-where case f.six_clear_field
-        when 'what' then t.content is null
-        when 'product' then t.expected_product is null
-        when 'who' then t.responsible_person is null
-        when 'responsibility' then t.responsible_unit is null
-        when 'authority' then t.authority is null
-        when 'when' then t.deadline is null and t.status_code <> 'RECURRING'
-      end
+from task_rows
+    unpivot include nulls (cell for column_name in (columns(* exclude (task_key, lead_agency_code, status_code,
+                                                                     submission_id, file_name, source_row, reporting_date)))) as c
+join {{ ref('stg_contract__six_clear') }} as f using (column_name)
+where c.cell is null
+  and not (f.six_clear = 'when' and c.status_code = 'RECURRING')

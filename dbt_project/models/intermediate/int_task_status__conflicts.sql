@@ -8,11 +8,13 @@ select
     l.reporting_agency_code,
     l.lead_agency_code,
     l.status_code,
+    l.submission_id,
     l.file_name,
     l.source_row,
     w.reporting_agency_code as kept_agency_code,
     w.lead_agency_code as kept_lead_agency_code,
     w.status_code as kept_status_code,
+    w.submission_id as kept_submission_id,
     w.file_name as kept_file_name,
     w.source_row as kept_source_row
 from {{ ref('int_task_status__rows') }} as l

@@ -6,6 +6,7 @@ select
     lag(status_code) over history as previous_status_code,
     lag(assigned_date) over history as previous_assigned_date,
     lag(completion_date) over history as previous_completion_date,
+    lag(submission_id) over history as previous_submission_id,
     lag(file_name) over history as previous_file_name,
     lag(source_row) over history as previous_source_row
 from {{ ref('int_task_status__current') }}
