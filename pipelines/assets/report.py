@@ -22,7 +22,7 @@ from pipelines.warehouse import connect
 )
 def dq_report(context, warehouse: WarehouseResource):
     settings = warehouse.settings
-    with connect(settings.duckdb_path, read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         gx = con.sql("SELECT suite, \"table\", expectation, \"column\", success, unexpected_count FROM audit.gx_results").pl().to_dicts()
     paths = write_report(settings, gx_results=gx)
     context.log.info(f"data-quality report: {one_line(paths.html)}")
