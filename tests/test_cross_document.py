@@ -255,8 +255,8 @@ def test_rule_bindings_list_the_figure_ids_each_rule_names(tmp_path):
         def __call__(self, **_):
             pass
 
-        def get(self, key):
-            return {"meta": {"rules_dir": str(tmp_path)}}[key]
+        def meta_get(self, key):
+            return {"rules_dir": str(tmp_path)}[key]
 
     class Dbt:
         config = Config()

@@ -139,12 +139,11 @@ def test_importing_the_code_location_reads_nothing_and_a_bad_rules_folder_fails_
                             "the quality assets cannot be built")
 
 
-def _dbt_run(settings: Settings, *args: str) -> tuple[bool, list[str]]:
+def _dbt_run(settings: Settings, model: str = "stg_reference__agencies") -> tuple[bool, list[str]]:
     from pipelines.definitions import build_definitions
 
     resources = build_definitions(settings).resources
-    invocation = resources["dbt"].cli(["run", "--select", "stg_reference__agencies", *args,
-                                       *resources["warehouse"].dbt_args()], raise_on_error=False)
+    invocation = resources["dbt"].cli(["run", "--select", model, *resources["warehouse"].dbt_args()], raise_on_error=False)
     messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
     return invocation.is_successful(), messages
 
@@ -194,3 +193,20 @@ def test_dbt_waits_as_long_as_the_settings_say(tmp_path):
     assert gave_up and f"warehouse {settings.duckdb_path} is locked by PID {holder.pid}" in gave_up[0]
     assert "gave up after 1 s (R57_LOCK_WAIT_SECONDS)" in gave_up[0], gave_up
     assert took < 60  # not the default 300 s
+
+
+def test_dbts_python_model_reads_the_rule_catalogue_of_the_settings(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "only.yml").write_text(
+        "rules:\n  - {id: S-1, label: s, severity: error, kind: sum, bind: id, total: T1, parts: [P1, P2]}\n",
+        encoding="utf-8")
+    settings = Settings.explicit(warehouse_dir=tmp_path / "wh", rules_dir=tmp_path / "rules")
+    settings.warehouse_dir.mkdir()
+    ok, messages = _dbt_run(settings, "int_published_figures__rule_bindings")
+    assert ok, messages
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        rows = con.execute("SELECT * FROM intermediate.int_published_figures__rule_bindings ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    assert rows == [("S-1", "only.yml", "P1"), ("S-1", "only.yml", "P2"), ("S-1", "only.yml", "T1")]

@@ -17,7 +17,7 @@ from pipelines.quality.rules import load_catalogue
 def model(dbt, session):
     dbt.config(materialized="table")
     # the transform step's settings, through the var in _models.yml (dbt_project.yml has the default)
-    catalogue = load_catalogue(Path(dbt.config.get("meta")["rules_dir"]))
+    catalogue = load_catalogue(Path(dbt.config.meta_get("rules_dir")))
     rows = sorted({(rule.id, rule.file, ref)
                    for rule in catalogue.rules.values() if rule.bind == "id" and rule.kind != "row_check"
                    for _, _, ref in rule_roles(rule)})
