@@ -114,7 +114,8 @@ for module in pkgutil.walk_packages(pipelines.__path__, "pipelines."):
     if module.name != "pipelines.dbt_lock":  # a dbt-duckdb plugin: imported by dbt only
         importlib.import_module(module.name)
 data = [p for p in opened if Path(p).resolve().is_relative_to(project)
-        and not Path(p).resolve().is_relative_to(project / ".venv") and not p.endswith((".py", ".pyc"))]
+        and not Path(p).resolve().is_relative_to(project / ".venv") and not p.endswith((".py", ".pyc"))
+        and "__pycache__" not in Path(p).parts]  # (a stale module's bytecode is rewritten through a temporary file)
 out = {"data_files_opened": data, "environment_changed": ours() != environment}
 try:
     from pipelines.definitions import defs
@@ -192,7 +193,7 @@ def test_dbt_waits_as_long_as_the_settings_say(tmp_path):
     gave_up = [m for m in messages if "gave up after" in m]
     assert gave_up and f"warehouse {settings.duckdb_path} is locked by PID {holder.pid}" in gave_up[0]
     assert "gave up after 1 s (R57_LOCK_WAIT_SECONDS)" in gave_up[0], gave_up
-    assert took < 60  # not the default 300 s
+    assert took < 150  # dbt's start-up and one second, not the default 300 s
 
 
 def test_dbts_python_model_reads_the_rule_catalogue_of_the_settings(tmp_path):
