@@ -10,12 +10,11 @@ import os
 import resource
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from generators.bench_data import national_task_file
 from pipelines.ingest.loader import load_inbox
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 
@@ -29,7 +28,7 @@ def main() -> None:
         path = inbox / "HA_NOI__task_status__2025-12-15.csv"
         national_task_file(path, ROWS)
         generated = time.perf_counter() - started
-        settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb", inbox_dir=inbox)
+        settings = Settings.explicit(warehouse_dir=root / "wh", inbox_dir=inbox)
         started = time.perf_counter()
         summary = load_inbox(settings, max_bytes=10 * 1024**3)
         loaded = time.perf_counter() - started

@@ -28,7 +28,7 @@ from pipelines.assets.rounds import REPORTING_DATES
 from pipelines.ingest.inbox import list_inbox, printable
 from pipelines.ingest.loader import parse_name
 from pipelines.logsafe import one_line
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -58,7 +58,9 @@ def inbox_state(inbox, log=None) -> dict[str, str]:
             for e in list_inbox(inbox, log or (lambda line: None))}
 
 
-def inbox_sensor(job):
+def inbox_sensor(job, settings: Settings):
+    inbox = settings.inbox_dir
+
     @sensor(
         name="inbox_sensor",
         job=job,
@@ -67,7 +69,6 @@ def inbox_sensor(job):
         description="Starts a load when a file appears in, or changes in, the inbox (R57_INBOX_DIR).",
     )
     def _sensor(context):
-        inbox = load_settings().inbox_dir
         seen = json.loads(context.cursor) if context.cursor else {}
         now = inbox_state(inbox, context.log.warning)
         changed = sorted(name for name, state in now.items() if seen.get(name) != state)

@@ -1,17 +1,23 @@
-"""The Dagster code location: one Definitions object for every asset, check, job and resource."""
+"""The Dagster code location: one Definitions object for every asset, check, job and resource.
+
+It is built by build_definitions(settings) when Dagster loads the location (the lazy `defs`
+below), from the settings of that process's environment; importing this module reads no file and
+no variable. Tests and tools build it from a Settings of their own.
+"""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster import AssetSelection, Definitions, define_asset_job, definitions, in_process_executor
 
-from pipelines.assets.ingest import agency_submissions
-from pipelines.assets.quality import dq_findings, gx_results
+from pipelines.assets.ingest import ingest_assets
+from pipelines.assets.quality import findings_asset, gx_asset
 from pipelines.assets.report import dq_report
 from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
-from pipelines.assets.transform import warehouse_models
+from pipelines.assets.transform import transform_assets
 from pipelines.automation import daily_schedule, inbox_sensor
-from pipelines.resources import SETTINGS, WarehouseResource, dbt_resource
+from pipelines.resources import build_resources, dbt_project
 from pipelines.run_hygiene import run_hygiene_sensor
+from pipelines.settings import Settings, load_settings
 
 full_load = define_asset_job(
     "full_load",
@@ -19,12 +25,21 @@ full_load = define_asset_job(
     description="Ingest every new file in the inbox, rebuild the marts, evaluate the rules, write the report.",
 )
 
-defs = Definitions(
-    assets=[agency_submissions, warehouse_models, dq_findings, gx_results, dq_report, round_report],
-    jobs=[full_load, round_reports],
-    schedules=[daily_schedule(full_load)],
-    sensors=[inbox_sensor(full_load), run_hygiene_sensor],
-    resources={"warehouse": WarehouseResource.from_settings(SETTINGS), "dbt": dbt_resource()},
-    # Steps share one DuckDB file, which allows one writer: run them one after another in-process.
-    executor=in_process_executor,
-)
+
+def build_definitions(settings: Settings) -> Definitions:
+    project = dbt_project(settings)
+    return Definitions(
+        assets=[ingest_assets(settings), transform_assets(project), findings_asset(settings), gx_asset(settings),
+                dq_report, round_report],
+        jobs=[full_load, round_reports],
+        schedules=[daily_schedule(full_load)],
+        sensors=[inbox_sensor(full_load, settings), run_hygiene_sensor],
+        resources=build_resources(settings, project),
+        # Steps share one DuckDB file, which allows one writer: run them one after another in-process.
+        executor=in_process_executor,
+    )
+
+
+@definitions
+def defs() -> Definitions:
+    return build_definitions(load_settings())

@@ -1,27 +1,26 @@
-"""Dagster resources, configured from the environment (pipelines/settings.py) with defaults that work in a clone."""
+"""Dagster resources, built from one Settings (pipelines/settings.py) when the definitions load.
 
-from __future__ import annotations
+Nothing here runs at import: no environment read or written, no file touched.
+"""
 
-import os
+import json
 import sys
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, InitResourceContext, ResourceDependency
 from dagster_dbt import DbtCliResource, DbtProject
 from pydantic import PrivateAttr
 
 from pipelines.run_hygiene import fail_dead_runs
-from pipelines.settings import Settings, load_settings
+from pipelines.settings import Settings
 from pipelines.warehouse import RunLock
 
 
 class WarehouseResource(ConfigurableResource):
     """Where the warehouse and its inputs live; a run using it holds the warehouse's run lock from its first step to its last."""
 
-    home: str
-    warehouse_dir: str
-    duckdb_path: str
-    inbox_dir: str
+    # the settings object itself (a plain resource dependency), not a copy of its fields
+    settings: ResourceDependency[Settings]
     _run_lock: RunLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
@@ -30,36 +29,28 @@ class WarehouseResource(ConfigurableResource):
             # built outside a run, or `dagster job execute` rebuilding resources to read a finished run's outputs
             return
         fail_dead_runs(context.instance, log=context.log.warning)
-        self._run_lock = RunLock(self.duckdb_path)
-        self._run_lock.acquire(f"run {run.run_id} of {run.job_name}", log=context.log.warning)
+        self._run_lock = RunLock(self.settings.duckdb_path)
+        self._run_lock.acquire(f"run {run.run_id} of {run.job_name}", wait_seconds=self.settings.lock_wait_seconds,
+                               log=context.log.warning)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._run_lock is not None:
             self._run_lock.release()
             self._run_lock = None
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "WarehouseResource":
-        return cls(home=str(settings.home), warehouse_dir=str(settings.warehouse_dir),
-                   duckdb_path=str(settings.duckdb_path), inbox_dir=str(settings.inbox_dir))
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(home=Path(self.home), warehouse_dir=Path(self.warehouse_dir),
-                        duckdb_path=Path(self.duckdb_path), inbox_dir=Path(self.inbox_dir))
+    def dbt_args(self) -> list[str]:
+        """dbt runs in its own process: the paths and the lock wait go on its command line (profiles.yml reads them)."""
+        return ["--vars", json.dumps(self.settings.dbt_vars())]
 
 
-def export_for_dbt(settings: Settings) -> None:
-    """dbt runs as a subprocess and reads the same paths from its environment (profiles.yml, dbt_project.yml)."""
-    os.environ["R57_HOME"] = str(settings.home)
-    os.environ["R57_DUCKDB_PATH"] = str(settings.duckdb_path)
+def dbt_project(settings: Settings) -> DbtProject:
+    return DbtProject(project_dir=settings.dbt_project_dir, profiles_dir=settings.dbt_project_dir)
 
 
-SETTINGS = load_settings()
-export_for_dbt(SETTINGS)
-DBT_PROJECT = DbtProject(project_dir=SETTINGS.dbt_project_dir, profiles_dir=SETTINGS.dbt_project_dir)
-
-
-def dbt_resource() -> DbtCliResource:
+def dbt_resource(project: DbtProject) -> DbtCliResource:
     # The dbt of this interpreter's environment, whether or not the venv is on PATH.
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return DbtCliResource(project_dir=project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+
+
+def build_resources(settings: Settings, project: DbtProject) -> dict:
+    return {"warehouse": WarehouseResource(settings=settings), "dbt": dbt_resource(project)}

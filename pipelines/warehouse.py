@@ -22,6 +22,7 @@ from typing import Iterator
 import duckdb
 
 from pipelines.ingest.contracts import Contract, write_contract_columns
+from pipelines.settings import ENV_PREFIX, Settings
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -60,18 +61,15 @@ class WarehouseLocked(RuntimeError):
     """The warehouse file is held by another process for longer than we were willing to wait."""
 
 
-LOCK_WAIT_VARIABLE = "R57_LOCK_WAIT_SECONDS"
-DEFAULT_LOCK_WAIT_SECONDS = 300.0
+# The setting a waiter names in its line (pipelines/settings.py reads it; callers pass its value down).
+LOCK_WAIT_VARIABLE = f"{ENV_PREFIX}LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = Settings.model_fields["lock_wait_seconds"].default
 # What to do, by who holds the file: a session (DuckDB's own lock) or another load (the run lock).
 CLOSE_THE_SESSION = "close that session (open the warehouse read-only only while no load runs), then run the load again"
 LET_THE_LOAD_FINISH = ("let that load finish (or stop it), then run this one again; loads started from the UI, "
                        "the schedule or the sensor queue instead of waiting")
 # The one line every waiter writes; the dbt step finds dbt's copy of it in dbt's log with this pattern.
 LOCK_LINE = re.compile(r"warehouse .+? is locked by .+?; (?:waiting up to|gave up after) .*")
-
-
-def lock_wait_seconds() -> float:
-    return float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT_SECONDS))
 
 
 def lock_line(path: Path | str, holder: str, limit: float, advice: str | None = None) -> str:
@@ -113,16 +111,15 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 def open_waiting(path: Path | str, read_only: bool = False, config: dict | None = None,
-                 wait_seconds: float | None = None, log=None) -> duckdb.DuckDBPyConnection:
+                 wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS, log=None) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting while another process (an analyst's session, another load) holds it.
 
     DuckDB allows one process to write, or any number to read, and has no lock timeout of its own:
     a writer cannot open the file while a reader in another process holds it, nor a reader while a
     writer does. So every opener (ingest, dbt through pipelines/dbt_lock.py, the rule engine, GX,
     the report) polls, says once who holds the file, and gives up with one clear line after
-    `wait_seconds` (R57_LOCK_WAIT_SECONDS).
+    `wait_seconds` (the caller's Settings.lock_wait_seconds).
     """
-    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
     log = log or _default_log
     deadline = time.monotonic() + wait_seconds
     said = False
@@ -142,7 +139,7 @@ def open_waiting(path: Path | str, read_only: bool = False, config: dict | None 
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait_seconds: float | None = None,
+def connect(path: Path, read_only: bool = False, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
             log=None) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = open_waiting(path, read_only, wait_seconds=wait_seconds, log=log)
@@ -171,8 +168,7 @@ class RunLock:
         except OSError:
             return "another load"
 
-    def acquire(self, owner: str, wait_seconds: float | None = None, log=None) -> None:
-        wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    def acquire(self, owner: str, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS, log=None) -> None:
         log = log or _default_log
         database = self.path.with_name(self.path.name.removesuffix(".run-lock"))
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """Test set-up: one private warehouse per test session, and one real pipeline run shared by the tests that need it.
 
-The paths are set before any project module is imported, because the code location reads them at
-import (as Dagster does when it loads it). Start-up is slow here (dbt ~13 s, GX ~15 s, Dagster
+Every test says its paths: the session's Settings (SESSION_SETTINGS) and any a test makes are built
+with Settings.explicit(), which ignores R57_* variables (`make test` exports R57_WAREHOUSE_DIR), and
+the definitions are built from them (build_definitions), so nothing depends on the environment at
+import. Only DAGSTER_HOME is set, for Dagster's own instance. Start-up is slow here (dbt ~13 s, GX ~15 s, Dagster
 ~5 s), so the full pipeline runs twice per session (the second run proves idempotency), not per test.
 """
 
@@ -14,14 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.settings import Settings
+
 PROJECT = Path(__file__).resolve().parent.parent
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="r57-tests-"))
-os.environ["R57_HOME"] = str(PROJECT)
-os.environ["R57_WAREHOUSE_DIR"] = str(SESSION_DIR / "warehouse")
-os.environ["R57_DUCKDB_PATH"] = str(SESSION_DIR / "warehouse" / "r57.duckdb")
+SESSION_SETTINGS = Settings.explicit(home=PROJECT, warehouse_dir=SESSION_DIR / "warehouse")
 os.environ["DAGSTER_HOME"] = str(SESSION_DIR / "dagster_home")
-for name in ("R57_INBOX_DIR", "R57_RULES_DIR"):
-    os.environ.pop(name, None)
 (SESSION_DIR / "dagster_home").mkdir(parents=True)
 shutil.copy(PROJECT / "dagster.yaml", SESSION_DIR / "dagster_home" / "dagster.yaml")
 
@@ -57,17 +57,17 @@ def pipeline_runs():
     """The full_load job run twice on the shipped samples, with the warehouse fingerprinted after each run."""
     from dagster import DagsterInstance
 
-    from pipelines.definitions import defs
-    from pipelines.resources import SETTINGS
+    from pipelines.definitions import build_definitions
 
+    defs = build_definitions(SESSION_SETTINGS)
     job = defs.resolve_job_def("full_load")
     with DagsterInstance.get() as instance:
         first = job.execute_in_process(instance=instance, raise_on_error=False)
-        after_first = fingerprint(SETTINGS.duckdb_path)
+        after_first = fingerprint(SESSION_SETTINGS.duckdb_path)
         second = job.execute_in_process(instance=instance, raise_on_error=False)
-        after_second = fingerprint(SETTINGS.duckdb_path)
+        after_second = fingerprint(SESSION_SETTINGS.duckdb_path)
     return {"first": first, "second": second, "after_first": after_first, "after_second": after_second,
-            "settings": SETTINGS}
+            "settings": SESSION_SETTINGS, "defs": defs}
 
 
 @pytest.fixture(scope="session")
@@ -83,22 +83,19 @@ def warehouse(pipeline_runs):
 @pytest.fixture(scope="session")
 def run_full_load():
     """run(root, inbox, instance=None) -> (result, duckdb path): the full_load job on a private
-    warehouse under root/wh reading inbox. The dbt step exports the warehouse path for its
-    subprocess; the environment is given back afterwards, so runs never leak into each other."""
+    warehouse under root/wh reading inbox, from definitions built for those settings (dbt gets the
+    path from the resource, so runs never leak into each other)."""
     from contextlib import nullcontext
 
     from dagster import DagsterInstance
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
 
     def run(root: Path, inbox: Path, instance=None):
-        config = {"home": str(PROJECT), "warehouse_dir": str(root / "wh"),
-                  "duckdb_path": str(root / "wh" / "r57.duckdb"), "inbox_dir": str(inbox)}
-        with pytest.MonkeyPatch.context() as env, (nullcontext(instance) if instance else DagsterInstance.ephemeral()) as inst:
-            env.setenv("R57_DUCKDB_PATH", config["duckdb_path"])
-            env.setenv("R57_HOME", config["home"])
-            result = defs.resolve_job_def("full_load").execute_in_process(
-                run_config={"resources": {"warehouse": {"config": config}}}, instance=inst, raise_on_error=False)
-        return result, Path(config["duckdb_path"])
+        settings = Settings.explicit(home=PROJECT, warehouse_dir=root / "wh", inbox_dir=inbox)
+        with (nullcontext(instance) if instance else DagsterInstance.ephemeral()) as inst:
+            result = build_definitions(settings).resolve_job_def("full_load").execute_in_process(
+                instance=inst, raise_on_error=False)
+        return result, settings.duckdb_path
 
     return run

@@ -4,7 +4,6 @@ while the good files beside it load; nothing crashes, nothing is lost."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -14,7 +13,7 @@ import yaml
 
 from pipelines.ingest.loader import load_inbox
 from pipelines.report.safe_cells import neutralise
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 # The corpus: tests/bad_inputs/files + expected.yml, and one folder per family of hostile input
@@ -38,7 +37,7 @@ def loaded(tmp_path_factory):
     # Over the 50 MB default limit, and sparse: it must be refused without being read.
     with open(inbox / OVERSIZE, "wb") as handle:
         handle.truncate(60 * 1024 * 1024)
-    settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb", inbox_dir=inbox)
+    settings = Settings.explicit(warehouse_dir=root / "wh", inbox_dir=inbox)
     summary = load_inbox(settings)
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     submissions = {r[0]: r[1:] for r in con.execute(

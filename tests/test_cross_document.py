@@ -237,7 +237,7 @@ def test_a_part_larger_than_its_whole_stated_elsewhere_fails(warehouse_of, tmp_p
     assert not [f for f in findings if "P-004" in f[2]]
 
 
-def test_rule_bindings_list_the_figure_ids_each_rule_names(tmp_path, monkeypatch):
+def test_rule_bindings_list_the_figure_ids_each_rule_names(tmp_path):
     import importlib.util
 
     (tmp_path / "r.yml").write_text(textwrap.dedent("""
@@ -246,15 +246,20 @@ def test_rule_bindings_list_the_figure_ids_each_rule_names(tmp_path, monkeypatch
           - {id: E-1, label: e, severity: error, kind: equal, bind: id, pairs: [{actual: X1, expected: X2}, {actual: X1, expected: X3}]}
           - {id: G-1, label: g, severity: error, kind: sum, total: m_total, parts: [m_a, m_b]}
     """), encoding="utf-8")
-    monkeypatch.setenv("R57_RULES_DIR", str(tmp_path))
     spec = importlib.util.spec_from_file_location(
         "rule_bindings", MODELS / "intermediate" / "int_published_figures__rule_bindings.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
 
-    class Dbt:
-        def config(self, **_):
+    class Config:  # dbt's: called to configure, and read for the meta that _models.yml fills from the var rules_dir
+        def __call__(self, **_):
             pass
+
+        def meta_get(self, key):
+            return {"rules_dir": str(tmp_path)}[key]
+
+    class Dbt:
+        config = Config()
 
     frame = module.model(Dbt(), None)
     # bound by metric within a group (G-1): no figure ids

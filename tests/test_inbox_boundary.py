@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -23,7 +22,7 @@ import pipelines.ingest.inbox as inbox_module
 import pipelines.ingest.loader as loader
 from pipelines.ingest.inbox import ARCHIVE_NAME_CHARS, list_inbox
 from pipelines.ingest.loader import load_inbox
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sources" / "samples" / "2025-12-15"
 GOOD = {  # sample file -> rows it holds
@@ -48,7 +47,7 @@ def settings(tmp_path):
     inbox.mkdir()
     for name in GOOD:
         shutil.copy(SAMPLES / name, inbox / name)
-    return replace(load_settings(), warehouse_dir=tmp_path / "wh", duckdb_path=tmp_path / "wh" / "r57.duckdb", inbox_dir=inbox)
+    return Settings.explicit(warehouse_dir=tmp_path / "wh", inbox_dir=inbox)
 
 
 @contextmanager
@@ -349,10 +348,9 @@ def test_a_sub_folder_that_cannot_be_listed_is_logged_and_the_rest_loads(setting
 def test_sensor_sees_links_forgets_removed_files_and_takes_dates_only_from_valid_names(settings, monkeypatch, tmp_path):
     from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
 
-    monkeypatch.setenv("R57_INBOX_DIR", str(settings.inbox_dir))
-    sensor = defs.resolve_sensor_def("inbox_sensor")
+    sensor = build_definitions(settings).resolve_sensor_def("inbox_sensor")
     (settings.inbox_dir / "BCA__task_summary__2025-12-03.csv\n").write_bytes(b"x")  # a date in a bad name: no partition
     with DagsterInstance.ephemeral() as instance:
         first = sensor(build_sensor_context(instance=instance))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.ingest.loader import load_inbox
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sources" / "samples" / "2025-12-15"
 
@@ -30,8 +29,7 @@ def inbox_settings(tmp_path):
     lines[2] = ",".join(cells)
     (inbox / "DA_NANG__task_status__2025-12-15.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (inbox / "XYZ__task_status__2025-12-15.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    base = load_settings()
-    return replace(base, warehouse_dir=tmp_path / "wh", duckdb_path=tmp_path / "wh" / "r57.duckdb", inbox_dir=inbox)
+    return Settings.explicit(warehouse_dir=tmp_path / "wh", inbox_dir=inbox)
 
 
 def _tables(path):

@@ -20,19 +20,21 @@ SUMMARY = "HA_NOI__task_summary__2025-12-15.csv"
 
 
 def test_schedule_and_sensor_are_defined():
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
 
+    defs = build_definitions(Settings.explicit())
     schedule = defs.resolve_schedule_def("daily_full_load")
     assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == ("0 6 * * *", "Asia/Ho_Chi_Minh", "full_load")
     assert defs.resolve_sensor_def("inbox_sensor").job_name == "full_load"
 
 
-def test_sensor_asks_for_a_run_only_when_the_inbox_changes(tmp_path, monkeypatch):
-    from pipelines.definitions import defs
+def test_sensor_asks_for_a_run_only_when_the_inbox_changes(tmp_path):
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
 
-    monkeypatch.setenv("R57_INBOX_DIR", str(tmp_path))
     shutil.copy(SAMPLES / SUMMARY, tmp_path / SUMMARY)
-    sensor = defs.resolve_sensor_def("inbox_sensor")
+    sensor = build_definitions(Settings.explicit(inbox_dir=tmp_path)).resolve_sensor_def("inbox_sensor")
     with DagsterInstance.ephemeral() as instance:
         first = sensor(build_sensor_context(instance=instance))
         [request] = first.run_requests
@@ -52,8 +54,7 @@ def test_a_past_round_report_can_be_rerun(pipeline_runs):
     """The round of 15/12/2025, re-run from its partition: only findings citing that round's files."""
     import polars as pl
 
-    from pipelines.definitions import defs
-
+    defs = pipeline_runs["defs"]
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("reporting_date", ["2025-12-15"])
         result = defs.resolve_job_def("round_reports").execute_in_process(instance=instance, partition_key="2025-12-15")

@@ -10,9 +10,9 @@ import xlsxwriter
 
 from pipelines.ingest.contracts import load_contracts
 from pipelines.ingest.parsing import parse_submission
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
-SETTINGS = load_settings()
+SETTINGS = Settings.explicit()
 CONTRACTS = load_contracts(SETTINGS.contracts_dir)
 REFS = {"agency": {"BKHCN", "HA_NOI"}, "programme": {"NQ71", "KH02"}}
 HEADER = ("Mã nhiệm vụ,Chương trình,Cơ quan chủ trì,Cơ quan phối hợp,Nội dung nhiệm vụ,Sản phẩm,"

@@ -17,9 +17,9 @@ import xlsxwriter
 from pipelines.ingest import csvfile, limits, loader
 from pipelines.ingest.contracts import load_contracts
 from pipelines.ingest.parsing import _date_pattern, parse_submission
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
-CONTRACTS = load_contracts(load_settings().contracts_dir)
+CONTRACTS = load_contracts(Settings.explicit().contracts_dir)
 REFS = {"agency": {"BKHCN", "HA_NOI"}, "programme": {"NQ71", "KH02"}, "block": {"CHINH_PHU"}, "database": {"DB-NQ71-001"}}
 HEADER = ("Mã nhiệm vụ,Chương trình,Cơ quan chủ trì,Cơ quan phối hợp,Nội dung nhiệm vụ,Sản phẩm,"
           "Người chịu trách nhiệm,Đơn vị chịu trách nhiệm,Thẩm quyền,Ngày giao,Thời hạn,Trạng thái,Ngày hoàn thành,Ghi chú")

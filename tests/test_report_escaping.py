@@ -18,7 +18,6 @@ import re
 import shutil
 import sys
 import textwrap
-from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,7 +31,7 @@ from pipelines import logsafe
 from pipelines.quality.engine import evaluate
 from pipelines.quality.rules import load_catalogue
 from pipelines.report.render import anchor, environment, write_report
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 MARKUP = PROJECT / "tests" / "bad_inputs" / "markup"
@@ -106,8 +105,7 @@ def run(tmp_path_factory, run_full_load):
     with DagsterInstance.ephemeral() as instance:
         result, _ = run_full_load(root, inbox, instance)
         logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
-    settings = replace(load_settings(), warehouse_dir=root / "wh", duckdb_path=root / "wh" / "r57.duckdb",
-                       inbox_dir=inbox)
+    settings = Settings.explicit(warehouse_dir=root / "wh", inbox_dir=inbox)
     return {"result": result, "logs": logs, "settings": settings, "root": root}
 
 
@@ -200,10 +198,9 @@ def test_a_newline_in_a_file_or_sheet_name_forges_no_log_line(run):
     assert r"workbook has a hidden sheet \(\<svg onload\=alert\(9\)\>⟨U\+000A⟩INFO ok\)" in submissions
 
 
-def test_the_sensor_logs_a_file_name_on_one_line(tmp_path, monkeypatch):
-    from pipelines.definitions import defs
+def test_the_sensor_logs_a_file_name_on_one_line(tmp_path):
+    from pipelines.definitions import build_definitions
 
-    monkeypatch.setenv("R57_INBOX_DIR", str(tmp_path))
     (tmp_path / NEWLINE_NAME).write_text("x", encoding="utf-8")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
@@ -211,7 +208,7 @@ def test_the_sensor_logs_a_file_name_on_one_line(tmp_path, monkeypatch):
     with DagsterInstance.ephemeral() as instance:
         context = build_sensor_context(instance=instance)
         context.log.addHandler(handler)  # the sensor's logger does not propagate to the root logger
-        defs.resolve_sensor_def("inbox_sensor")(context)
+        build_definitions(Settings.explicit(inbox_dir=tmp_path)).resolve_sensor_def("inbox_sensor")(context)
     assert [r.getMessage() for r in records] == [f"1 new or changed files: {logsafe.visible(NEWLINE_NAME)}"]
 
 
@@ -225,7 +222,7 @@ def payload(field: str) -> str:
 def planted(run, tmp_path_factory):
     """The pipeline's warehouse, plus one finding, one rejected file and one echo with a payload in every text field."""
     root = tmp_path_factory.mktemp("planted")
-    settings = replace(run["settings"], warehouse_dir=root, duckdb_path=root / "r57.duckdb")
+    settings = Settings.explicit(warehouse_dir=root, inbox_dir=run["settings"].inbox_dir)
     shutil.copy(run["settings"].duckdb_path, settings.duckdb_path)
     agency, file_name = payload("agency code"), payload("file name")
     evidence = json.dumps([{"role": payload("role"), "figure_id": "x", "document": payload("evidence document"),

@@ -4,7 +4,6 @@ only), with the decimals their number format shows; only the first sheet is data
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -16,9 +15,9 @@ from pipelines.ingest.contracts import load_contracts
 from pipelines.ingest.loader import load_inbox
 from pipelines.ingest.parsing import parse_submission
 from pipelines.ingest.xlsx import NumberFormat, number_format
-from pipelines.settings import load_settings
+from pipelines.settings import Settings
 
-SETTINGS = load_settings()
+SETTINGS = Settings.explicit()
 CONTRACTS = load_contracts(SETTINGS.contracts_dir)
 REFS = {"agency": {"BKHCN"}, "programme": {"NQ71", "KH02"}, "block": {"CHINH_PHU"}, "tech_group": set()}
 BUDGET = ["Năm ngân sách", "Nguồn kinh phí", "Tính chất chi", "Lĩnh vực", "Khối", "Cấp", "Giai đoạn", "Số tiền",
@@ -221,7 +220,7 @@ def test_a_notes_sheet_is_ignored_with_a_note_in_the_submission_record(tmp_path)
     inbox.mkdir()
     (inbox / "BKHCN__budget__2025-09-30.xlsx").write_bytes(
         workbook(budget([(113.568, "#,##0.000"), (0.1 + 0.2, "0.00")]), notes_sheet="Ghi chú"))
-    settings = replace(SETTINGS, warehouse_dir=tmp_path / "wh", duckdb_path=tmp_path / "wh" / "r57.duckdb", inbox_dir=inbox)
+    settings = Settings.explicit(warehouse_dir=tmp_path / "wh", inbox_dir=inbox)
     summary = load_inbox(settings)
     assert (summary.accepted, summary.rejected) == (1, 0), summary.messages
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)

@@ -1,10 +1,9 @@
 """Transform stage: the dbt project (staging -> intermediate -> marts) as Dagster assets; dbt tests become asset checks."""
 
+from dagster import AssetExecutionContext, AssetsDefinition
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from dagster import AssetExecutionContext
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-
-from pipelines.resources import DBT_PROJECT, WarehouseResource, export_for_dbt
+from pipelines.resources import WarehouseResource
 from pipelines.warehouse import LOCK_LINE, WarehouseLocked
 
 
@@ -13,24 +12,29 @@ class Translator(DagsterDbtTranslator):
         return "transform"
 
 
-MANIFEST = DBT_PROJECT.manifest_path
-if not MANIFEST.exists():
-    raise FileNotFoundError(f"{MANIFEST} is missing: run `make install` (it runs `dbt parse` once).")
+def transform_assets(project: DbtProject) -> AssetsDefinition:
+    """The dbt models as assets, from the manifest `make install` prepares (read here, when the definitions load)."""
+    if not project.manifest_path.exists():
+        raise FileNotFoundError(f"{project.manifest_path} is missing: run `make install` (it runs `dbt parse` once).")
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    )
+    def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        yield from run_dbt_build(context, dbt, warehouse)
+
+    return warehouse_models
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=DBT_PROJECT,
-    dagster_dbt_translator=Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-)
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # dbt reads the warehouse path from its environment (profiles.yml): the resource's path wins.
-    export_for_dbt(warehouse.settings)
+def run_dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt build` on the resource's warehouse: its path and lock wait go to dbt as --vars (profiles.yml reads them)."""
     # One thread (profiles.yml): DuckDB has one writer, and dbt is it while this step runs. dbt itself
     # waits for a held file (plugin pipelines/dbt_lock.py), at the moment it connects: a wait here
     # would let go of the file again for dbt's start-up. This process does not open the file meanwhile
     # (dagster-dbt's in-process adapter only queries for fetch_row_counts/fetch_column_metadata).
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    invocation = dbt.cli(["build", *warehouse.dbt_args()], context=context, raise_on_error=False)
     gave_up = None
     for event in invocation.stream_raw_events():
         info = event.raw_event["info"]

@@ -6,7 +6,7 @@ what no spreadsheet could have produced, before the expensive parsing starts:
 
 | limit | value | why | checked |
 |---|---|---|---|
-| file size | 50 MB (`R57_MAX_FILE_BYTES`) | set by the loader (`pipelines/ingest/loader.py`); a bigger file is refused unread | before reading |
+| file size | 50 MB (`R57_MAX_FILE_BYTES`) | the default of `Settings.max_file_bytes` (`pipelines/settings.py`), which the loader receives; a bigger file is refused unread | before reading |
 | lines in a CSV file | 1,048,576 | Excel's rows per sheet: a file Excel cannot show in full did not come from one | before parsing (a count of line breaks) |
 | columns in a row | 1,000 | the widest form has 20 columns; room for any working columns an agency adds | before parsing: the header, and every line's commas |
 | characters in a cell | 32,767 | Excel's limit for one cell | on the cells as read, before any value is typed |
@@ -20,7 +20,7 @@ Cost of the worst case inside the limits: see README.md (Benchmarks).
 
 from __future__ import annotations
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # the loader's default (R57_MAX_FILE_BYTES overrides it)
+MAX_FILE_BYTES = 50 * 1024 * 1024  # Settings.max_file_bytes's default (R57_MAX_FILE_BYTES overrides it)
 MAX_LINES = 1_048_576
 MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 32_767

@@ -27,7 +27,6 @@ import polars as pl
 
 from pipelines.ingest.contracts import Contract, load_contracts
 from pipelines.ingest.inbox import Entry, Unstable, archive_name, entry_for, list_inbox, name_problem, printable, read_stable
-from pipelines.ingest.limits import MAX_FILE_BYTES
 from pipelines.ingest.parsing import PROBLEM_SCHEMA, ParseResult, parse_submission, problem
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_tables
@@ -306,10 +305,10 @@ def load_inbox(settings: Settings, max_bytes: int | None = None, log=None) -> Lo
 def load_paths(settings: Settings, paths: list[Path | Entry], identify: Identify, references, contracts,
                max_bytes: int | None = None, log=None) -> LoadSummary:
     """Load these entries one by one; one that cannot be read whole this run is skipped with a logged line."""
-    max_bytes = max_bytes or int(os.environ.get("R57_MAX_FILE_BYTES", MAX_FILE_BYTES))
+    max_bytes = max_bytes or settings.max_file_bytes
     say = log or logger.warning
     summary = LoadSummary()
-    with connect(settings.duckdb_path, log=log) as con:
+    with connect(settings.duckdb_path, wait_seconds=settings.lock_wait_seconds, log=log) as con:
         ensure_tables(con, contracts)
         for item in paths:
             summary.seen += 1

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.quality.gx_measures import new_batch_frame
 from pipelines.quality.gx_specs import SuiteSpec, load_suites
-from pipelines.warehouse import connect
+from pipelines.warehouse import DEFAULT_LOCK_WAIT_SECONDS, connect
 
 __all__ = ["GX_SCHEMA", "SuiteSpec", "load_suites", "run_suites", "store_results", "current_results", "docs_index"]
 
@@ -46,10 +46,10 @@ def docs_index(warehouse_dir: Path) -> Path:
 
 
 def run_suites(duckdb_path: Path, suites_dir: Path, warehouse_dir: Path | None = None,
-               run_at: datetime | None = None) -> list[dict]:
+               run_at: datetime | None = None, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> list[dict]:
     """Validate the batches not validated yet; result rows (GX_SCHEMA) for them only, [] when nothing is new."""
     specs = load_suites(suites_dir)
-    with connect(duckdb_path, read_only=True) as con:  # never holds the writer's lock
+    with connect(duckdb_path, read_only=True, wait_seconds=wait_seconds) as con:  # never holds the writer's lock
         frame = new_batch_frame(con, specs)
     if frame.is_empty():
         return []

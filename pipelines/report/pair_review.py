@@ -46,7 +46,7 @@ class PairReview:
 def write_pair_review(settings: Settings) -> PairReview:
     """Write reports/published_figure_pairs.csv (UTF-8 with BOM for Excel) and say how many pairs await review."""
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    with connect(settings.duckdb_path, read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         con.execute(MACROS)
         frame = con.sql(QUERY).pl()
     path = settings.reports_dir / FILE_NAME

@@ -10,6 +10,7 @@ and fragments built from data are reduced to [A-Za-z0-9_-] (`anchor`).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -20,6 +21,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from pipelines import logsafe
+from pipelines.quality.gx_suites import docs_index
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -104,7 +106,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
     """The whole warehouse's report, or with `day` one reporting round's, under reports/rounds/<day>/."""
     folder = settings.reports_dir if day is None else settings.reports_dir / "rounds" / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    with connect(settings.duckdb_path, read_only=True) as con:
+    with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         findings = _findings(con, day)
         submissions = con.sql("""
             SELECT file_name, agency_code, domain, reporting_date, status, rows_loaded, problems_count, message
@@ -150,6 +152,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
         rejected=submissions.filter(pl.col("status") == "rejected").height,
         quarantine=quarantine.to_dicts(),
         gx_results=gx_results or [],
+        gx_docs=os.path.relpath(docs_index(settings.warehouse_dir), folder) if docs_index(settings.warehouse_dir).exists() else None,
     )
     paths.html.write_text(html, encoding="utf-8")
     return paths

@@ -6,16 +6,18 @@ loaded and expanded exactly as the engine does (pipelines.quality.rules / engine
 lists its configuration, it reads no data.
 """
 
+from pathlib import Path
+
 import polars as pl
 
 from pipelines.quality.engine import rule_roles
 from pipelines.quality.rules import load_catalogue
-from pipelines.settings import load_settings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    catalogue = load_catalogue(load_settings().rules_dir)
+    # the transform step's settings, through the var in _models.yml (dbt_project.yml has the default)
+    catalogue = load_catalogue(Path(dbt.config.meta_get("rules_dir")))
     rows = sorted({(rule.id, rule.file, ref)
                    for rule in catalogue.rules.values() if rule.bind == "id" and rule.kind != "row_check"
                    for _, _, ref in rule_roles(rule)})
