@@ -117,6 +117,8 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
     html = (reports / "dq_report.html").read_text(encoding="utf-8")
     assert "Bộ Y tế" in html and "NQ71:NQ71-007" in html and "deadline 30/11/2025" in html
     assert (reports / "dq_findings.xlsx").stat().st_size > 0
+    # the GX Data Docs site is published beside the report, and the report links it
+    assert 'href="gx/index.html"' in html and (reports / "gx" / "index.html").is_file()
 
 
 def test_every_sample_file_loaded_and_archived_byte_for_byte(pipeline_runs, warehouse):
