@@ -14,7 +14,7 @@ DBT_FILES   := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v
 export R57_WAREHOUSE_DIR ?= $(WAREHOUSE)
 export DAGSTER_HOME
 
-.PHONY: install run test dev clean bench bench-xlsx bench-gx
+.PHONY: install run test dev clean bench bench-ingest bench-xlsx bench-gx
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or pass PYTHON=/path/to/python3.11)"; exit 1; }
@@ -57,9 +57,16 @@ clean:
 generate: install
 	$(BIN)/python -m generators
 
+# One JSON document (stdout and $(WAREHOUSE)/bench/bench.json), measured in one run on one generated round: full
+# build, no-op, one day after history and into an empty warehouse, the plain-DuckDB floor, ratios (bench/national.py).
+# Size: `make bench` (small, a few minutes), `make bench SCALE=national` (1 M task rows) or BENCH_SCALE=national.
+SCALE ?= $(or $(BENCH_SCALE),small)
 bench: install
+	BENCH_SCALE=$(SCALE) $(BIN)/python bench/national.py
+
+# Parse and load one national-scale task-status file (BENCH_ROWS rows, default 1,000,000): rows/s and peak RSS.
+bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
-	$(BIN)/python bench/bench_gx.py
 
 # The Great Expectations step: time and peak RSS on BENCH_GX_ROUNDS rounds x 56 agencies (first run, re-run, new round).
 bench-gx: install

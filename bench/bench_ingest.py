@@ -1,7 +1,7 @@
 """Benchmark: parse and load one national-scale task-status file (default 1,000,000 rows).
 
 Prints the time to generate, parse (polars, per-column checks) and load (one DuckDB transaction),
-rows per second and the peak memory of the process. Run: make bench  (or BENCH_ROWS=200000 make bench)
+rows per second and the peak memory of the process. Run: make bench-ingest  (or BENCH_ROWS=200000 make bench-ingest)
 """
 
 from __future__ import annotations
