@@ -61,8 +61,9 @@ generate: install
 # build, no-op, one day after history and into an empty warehouse, the plain-DuckDB floor, ratios (bench/national.py).
 # Size: `make bench` (small, a few minutes), `make bench SCALE=national` (1 M task rows) or BENCH_SCALE=national.
 SCALE ?= $(or $(BENCH_SCALE),small)
-bench: install
-	BENCH_SCALE=$(SCALE) $(BIN)/python bench/national.py
+bench:
+	@$(MAKE) --no-print-directory install >&2
+	@BENCH_SCALE=$(SCALE) $(BIN)/python bench/national.py
 
 # Parse and load one national-scale task-status file (BENCH_ROWS rows, default 1,000,000): rows/s and peak RSS.
 bench-ingest: install

@@ -16,6 +16,7 @@ Sizes (BENCH_SCALE): small (default: 5 + 1 days, 20,000 task rows; a few minutes
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -84,6 +85,13 @@ def task_rows_in(path: Path) -> int:
     return load_workbook(path, read_only=True).worksheets[0].max_row - 1
 
 
+def planted_files(truth: Path) -> dict[str, int]:
+    """Rule id -> number of files the ground truth plants it in (what the floor's checks must find)."""
+    with open(truth, encoding="utf-8", newline="") as f:
+        pairs = {(row["rule_id"], row["file_name"]) for row in csv.DictReader(f)}
+    return {rule: sum(1 for r, _ in pairs if r == rule) for rule in sorted({r for r, _ in pairs})}
+
+
 def main() -> None:
     scale_name = os.environ.get("BENCH_SCALE", "small")
     days, scale = SCALES[scale_name]
@@ -136,9 +144,11 @@ def main() -> None:
         "ratios": {"full_build_over_floor": ratio(full["wall_s"], floor["wall_s"]),
                    "one_day_after_history_over_empty": ratio(after["wall_s"], empty["wall_s"]),
                    "noop_over_full_build": ratio(noop["wall_s"], full["wall_s"])},
+        "floor_finds_the_planted_faults": floor.get("files_with_findings") == planted_files(work / "truth.csv"),
+        # issue 11's targets, read at this run's scale (the floor ratio is set for 1 M task rows: 2x, and 5 M: 1.5x)
         "targets": {"noop_le_20_s": noop["wall_s"] <= 20,
                     "one_day_after_history_le_1_2x_empty": (ratio(after["wall_s"], empty["wall_s"]) or 99) <= 1.2,
-                    "full_build_le_2x_floor_at_1m_rows": (ratio(full["wall_s"], floor["wall_s"]) or 99) <= 2.0,
+                    "full_build_le_2x_floor": (ratio(full["wall_s"], floor["wall_s"]) or 99) <= 2.0,
                     "peak_rss_le_2_gb": max(x["peak_rss_mb"] for x in (full, noop, after, empty)) <= 2048},
     }
     text = json.dumps(document, indent=2, ensure_ascii=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from generators.inputs import SOURCES, enums, headers, read_agencies
+from generators.inputs import SOURCES, enums, read_agencies
+from generators.inputs import headers as contract_headers
 from generators.writers import write_xlsx
 
 TASK_ROWS_AT_SCALE_1 = 1_000_000
@@ -34,6 +36,17 @@ PROGRAMMES = ["NQ71", "KH02", "TBKL", "TBT"]
 CREATED = datetime(2025, 10, 1, 7, 0, 0)  # XLSX creation date: fixed, so the bytes never change
 TRUTH_HEADER = ["file_name", "rule_id", "agency_code", "subject", "description"]
 STATUS = {code: labels[0] for code, labels in enums()["task_status"].items()}
+
+
+@cache
+def headers(domain: str) -> list[str]:
+    """The contract's headers, read once (a file is written per agency and day)."""
+    return contract_headers(domain)
+
+
+@cache
+def agency_rows() -> tuple[dict, ...]:
+    return tuple(read_agencies())
 
 
 @dataclass
@@ -53,7 +66,7 @@ class Round:
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
-        rows = [a for a in read_agencies() if a["agency_kind"] in KINDS and not a["valid_to"]
+        rows = [a for a in agency_rows() if a["agency_kind"] in KINDS and not a["valid_to"]
                 and (not a["valid_from"] or date.fromisoformat(a["valid_from"]) <= self.start)]
         self.agencies = pl.DataFrame({
             "agency": [a["agency_code"] for a in rows], "block": [a["block_code"] for a in rows],
@@ -295,7 +308,7 @@ def registry() -> pl.DataFrame:
 
 def owner_on(code: str, day: date) -> str:
     """The registry owner, or its successor once it has ended (a merged former province)."""
-    ended, successor = next(((a["valid_to"], a["successor_code"]) for a in read_agencies() if a["agency_code"] == code),
+    ended, successor = next(((a["valid_to"], a["successor_code"]) for a in agency_rows() if a["agency_code"] == code),
                             (None, None))
     return successor if ended and date.fromisoformat(ended) < day else code
 
