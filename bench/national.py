@@ -58,7 +58,8 @@ def pipeline(name: str, work: Path, warehouse: Path, inbox: Path, task_rows: int
     stages["start_up_and_other"] = round(wall - sum(steps.values()), 2)
     result = {"success": code == 0 and run["success"], "wall_s": round(wall, 2), "peak_rss_mb": rss,
               "task_rows": task_rows, "task_rows_per_s": round(task_rows / wall) if wall else None,
-              "stages_s": stages, "steps_s": steps, "dagster_events": run.get("events")}
+              "stages_s": stages, "steps_s": steps, "steps_peak_tree_rss_mb": run.get("steps_peak_tree_rss_mb"),
+              "dagster_events": run.get("events")}
     say(f"bench: {name}: {wall:.1f} s, {rss} MB")
     return result
 
