@@ -87,3 +87,23 @@ def test_scale_sets_the_task_rows_over_the_round(tmp_path):
     assert r.truth == []
     lines = (tmp_path / "r" / "HA_NOI__task_status__2025-10-03.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 61 and lines[0].startswith("Mã nhiệm vụ,Chương trình,Cơ quan chủ trì")
+
+
+def test_the_benchmark_floor_finds_the_planted_faults(tmp_path):
+    """bench/floor.py (the plain-DuckDB floor of `make bench`) builds its marts from the same files and its core
+    checks name exactly the files the ground truth plants each rule in."""
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import floor
+
+    generate(tmp_path / "inbox", truth=tmp_path / "truth.csv", progress=False, **ROUND)
+    floor.main(tmp_path / "inbox", tmp_path / "floor.duckdb", tmp_path / "floor.json")
+    out = json.loads((tmp_path / "floor.json").read_text(encoding="utf-8"))
+    with open(tmp_path / "truth.csv", encoding="utf-8", newline="") as f:
+        truth = {(t["rule_id"], t["file_name"]) for t in csv.DictReader(f)}
+    expected = {rule: sum(1 for r, _ in truth if r == rule) for rule in {r for r, _ in truth}}
+    assert out["files_with_findings"] == expected
+    assert out["rows"]["fct_task_status"] == 1008 and out["rows"]["fct_budget_lines"] == 3456
