@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import duckdb
 import polars as pl
@@ -111,7 +112,7 @@ def _lines(data: bytes) -> pl.DataFrame:
 def _wide_lines(data: bytes) -> pl.DataFrame | None:
     """Rows with more fields than MAX_COLUMNS allows, found before parsing: a cheap count of each line's commas,
     then, only if a line holds that many, of the commas outside quoted cells."""
-    if _max_commas(data) < MAX_COLUMNS:
+    if data.count(b",") < MAX_COLUMNS or _max_commas(data) < MAX_COLUMNS:  # the first: a small file, at C speed
         return None
     wide = _lines(data).filter(pl.col("commas") >= MAX_COLUMNS)
     if wide.height == 0:
@@ -127,25 +128,34 @@ def _unused(data: bytes, after: str = "") -> str:
     return next(chr(c) for c in range(0xE000, 0xF900) if chr(c) != after and chr(c).encode("utf-8") not in data)
 
 
+_local = threading.local()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB kept per thread for reading: opening one costs ~30 ms, more than reading a small file."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect()
+    return con
+
+
 def _strict(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` text cells; raises duckdb.Error at the first row that does not fit."""
-    with duckdb.connect() as con:
-        return con.read_csv(
-            io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-            auto_detect=False, strict_mode=True, max_line_size=len(data) + 1,
-            columns={f"c{i}": "VARCHAR" for i in range(columns)}).pl()
+    return _connection().read_csv(
+        io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
+        auto_detect=False, strict_mode=True, max_line_size=len(data) + 1,
+        columns={f"c{i}": "VARCHAR" for i in range(columns)}).pl()
 
 
 def _padded(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` + 1 cells, whatever its number of fields: empty cells as '', missing
     ones as NULL (a NULL marker the file does not hold), fields past the one after the header's dropped."""
     missing = _unused(data)
-    with duckdb.connect() as con:
-        return con.read_csv(
-            io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-            auto_detect=False, strict_mode=False, null_padding=True, parallel=False, na_values=[missing],
-            allow_quoted_nulls=False, max_line_size=len(data) + 1,
-            columns={f"c{i}": "VARCHAR" for i in range(columns + 1)}).pl()
+    return _connection().read_csv(
+        io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
+        auto_detect=False, strict_mode=False, null_padding=True, parallel=False, na_values=[missing],
+        allow_quoted_nulls=False, max_line_size=len(data) + 1,
+        columns={f"c{i}": "VARCHAR" for i in range(columns + 1)}).pl()
 
 
 def _ragged(data: bytes, rows: pl.DataFrame, columns: int, sentinel: str) -> pl.DataFrame:
@@ -195,7 +205,9 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
     err = decoding_problem(data)
     if err is not None:
         return None, [], 1, err
-    data = data.removeprefix(UTF8_BOM).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = data.removeprefix(UTF8_BOM)
+    if b"\r" in data:  # most files have none: two copies of the file saved
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if lines > MAX_LINES:
         return None, [], 1, problem(0, "(file)", f"{lines}", f"file has {lines} lines, over the limit of {MAX_LINES} lines")
@@ -213,6 +225,7 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
     if columns > MAX_COLUMNS:
         return None, [], header_row, problem(
             header_row, "(header)", f"{columns}", f"header has {columns} columns, over the limit of {MAX_COLUMNS} columns")
+
     wide = _wide_lines(data)
     if wide is not None:
         return None, [], header_row, wide
