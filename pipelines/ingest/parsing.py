@@ -242,23 +242,29 @@ def parse_submission(
     # problem and no other; the rest are normalised. Vietnamese text is stored NFC; empty cells are NULL.
     text_cols = [c.name for c in contract.columns]
     one_line = {c.name for c in contract.columns if c.type != "text" or c.name in contract.key}
-    # one cheap scan per column; only a column holding an unusual character pays for the rules
-    unusual = frame.select([pl.col(c).str.contains(characters.unusual(c in one_line)).any() for c in text_cols]).row(0)
-    flagged = {c for c, found in zip(text_cols, unusual) if found}
+    # one cheap scan per column; only a column holding an unusual character pays for the rules, and only one
+    # holding a character NFC could change pays for NFC (most of the cost of reading text)
+    odd = frame.select([pl.col(c).str.contains(f"{characters.unusual(c in one_line)}|{characters.not_nfc()}").any()
+                        for c in text_cols]).row(0)
+    odd_cols = [c for c, found in zip(text_cols, odd) if found]
+    found = frame.select([pl.struct(pl.col(c).str.contains(characters.unusual(c in one_line)).any().alias("unusual"),
+                                    pl.col(c).str.contains(characters.REWRITTEN).any().alias("rewrite"),
+                                    pl.col(c).str.contains(characters.not_nfc()).any().alias("nfc")).alias(c)
+                          for c in odd_cols]).row(0, named=True) if odd_cols else {}
+    flagged = {c for c in odd_cols if found[c]["unusual"]}
     frame = frame.with_columns([(characters.has_problem(pl.col(c), c in one_line) if c in flagged else pl.lit(False))
                                 .alias(c + BAD) for c in text_cols])
     for column in (c for c in contract.columns if c.name in flagged):
         problems.append(frame.filter(pl.col(column.name + BAD)).select(
             pl.col("source_row").alias("row"), pl.lit(column.header).alias("field"), pl.col(column.name).alias("value"),
             characters.problem_reason(pl.col(column.name), column.name in one_line).alias("reason")))
-    rewrite = dict.fromkeys(text_cols, False) | (frame.select(
-        [pl.col(c).str.contains(characters.REWRITTEN).any() for c in flagged]).row(0, named=True) if flagged else {})
+    rewrite = {c: c in flagged and found[c]["rewrite"] for c in text_cols}
     notes = list(table.notes)
     removed = _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]])
     if removed:
         notes.append(removed)
-    frame = frame.with_columns([characters.normalised(pl.col(c), c not in one_line, bool(rewrite[c])).alias(c)
-                                for c in text_cols])
+    frame = frame.with_columns([characters.normalised(pl.col(c), c not in one_line, rewrite[c], c in odd_cols and found[c]["nfc"])
+                                .alias(c) for c in text_cols])
     # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
     # while the other rows keep the numbers a person sees in the file.
     frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
