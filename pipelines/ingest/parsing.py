@@ -49,6 +49,7 @@ from pipelines.ingest.problems import PROBLEM_SCHEMA, bounded, problem  # noqa: 
 FIRST_DATA_ROW = 2
 # Companion columns of each contract column inside parse_submission (contract names are identifiers).
 KIND, STORED, BAD = ":kind", ":stored", ":bad"
+TYPED = ":typed:"  # prefix of a typed value while the checks still read the text beside it
 
 
 @dataclass
@@ -263,11 +264,11 @@ def parse_submission(
     removed = _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]])
     if removed:
         notes.append(removed)
-    frame = frame.with_columns([characters.normalised(pl.col(c), c not in one_line, rewrite[c], c in odd_cols and found[c]["nfc"])
-                                .alias(c) for c in text_cols])
     # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
     # while the other rows keep the numbers a person sees in the file.
-    frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
+    frame = frame.with_columns(
+        [characters.normalised(pl.col(c), c not in one_line, rewrite[c], c in odd_cols and found[c]["nfc"]).alias(c)
+         for c in text_cols]).filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
     if frame.height == 0:
         return _rejected(problem(header_row, "(file)", None, "file has a header but no data rows"), ignored)
 
@@ -299,6 +300,8 @@ def parse_submission(
         for c in text_cols])
 
     typed: list[pl.Expr] = []
+    # every check as (condition, field, value shown, reason), evaluated together in one pass below
+    checks_found: list[tuple[pl.Expr, str, pl.Expr, pl.Expr]] = []
     date_shown = contract.date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
     four_digit_year, two_digit_year = (_date_pattern(contract.date_format, year) for year in ("[0-9]{4}", "([0-9]{2})"))
     for column in contract.columns:
@@ -383,34 +386,33 @@ def parse_submission(
             typed.append(raw.alias(column.name))
         else:
             typed.append(raw.alias(column.name))
-        for condition, reason in checks:
-            problems.append(
-                frame.filter(condition & ~pl.col(column.name + BAD)).select(
-                    pl.col("source_row").alias("row"),
-                    pl.lit(column.header).alias("field"),
-                    pl.col(column.name).alias("value"),
-                    (pl.lit(reason) if isinstance(reason, str) else reason).alias("reason"),
-                )
-            )
+        checks_found.extend((condition & ~pl.col(column.name + BAD), column.header, pl.col(column.name),
+                             pl.lit(reason) if isinstance(reason, str) else reason) for condition, reason in checks)
 
+    # One pass: the typed values and every check's flag, then the problems only for the checks that found
+    # something. Eager: a lazy plan's optimiser costs more on a small file (~10 ms) than it saves on a large one.
+    names = [e.meta.output_name() for e in typed]
+    checked = frame.with_columns(
+        *[e.alias(TYPED + name) for e, name in zip(typed, names)],
+        *[condition.fill_null(False).alias(f":check{i}") for i, (condition, *_) in enumerate(checks_found)])
     if contract.key:
         # Compared on typed values ("Tháng" = "tháng"); an empty optional part ("all groups") counts as a value.
         required_keys = [c.name for c in contract.columns if c.name in contract.key and c.required]
-        typed_keys = frame.select("source_row", *[e for e in typed if e.meta.output_name() in contract.key])
-        dup = typed_keys.filter(pl.struct(list(contract.key)).is_duplicated()
-                                & pl.all_horizontal([pl.col(k).is_not_null() for k in required_keys]))
-        key_headers = "+".join(c.header for c in contract.columns if c.name in contract.key)
-        problems.append(
-            dup.select(
-                pl.col("source_row").alias("row"),
-                pl.lit(key_headers).alias("field"),
-                pl.concat_str([pl.col(k).cast(pl.String) for k in contract.key], separator="|", ignore_nulls=True).alias("value"),
-                pl.lit("duplicate key: the same value appears on more than one row").alias("reason"),
-            )
-        )
+        checked = checked.with_columns(
+            (pl.struct([pl.col(TYPED + k) for k in contract.key]).is_duplicated()
+             & pl.all_horizontal([pl.col(TYPED + k).is_not_null() for k in required_keys])).alias(f":check{len(checks_found)}"))
+        checks_found.append((
+            pl.lit(True), "+".join(c.header for c in contract.columns if c.name in contract.key),
+            pl.concat_str([pl.col(TYPED + k).cast(pl.String) for k in contract.key], separator="|", ignore_nulls=True),
+            pl.lit("duplicate key: the same value appears on more than one row")))
+    hits = checked.select([pl.col(f":check{i}").any() for i in range(len(checks_found))]).row(0) if checks_found else ()
+    problems.extend(
+        checked.filter(pl.col(f":check{i}")).select(
+            pl.col("source_row").alias("row"), pl.lit(field).alias("field"), value.alias("value"), reason.alias("reason"))
+        for i, ((_, field, value, reason), hit) in enumerate(zip(checks_found, hits)) if hit)
 
-    all_problems = pl.concat(problems).cast(PROBLEM_SCHEMA).sort(["row", "field"])
+    all_problems = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA).sort(["row", "field"])
     if all_problems.height:
         return _rejected(all_problems, ignored)
-    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=_named(ignored),
-                       notes=notes)
+    return ParseResult(frame=checked.select("source_row", *[pl.col(TYPED + name).alias(name) for name in names]),
+                       problems=all_problems, ignored_columns=_named(ignored), notes=notes)
