@@ -292,12 +292,15 @@ def parse_submission(
     # Typed XLSX cells are written as the cell shows them, in the file's declared style (numbers) or
     # date format (dates); from here on that is the value "as written", for every column type.
     group, decimal = babel.numbers.get_group_symbol(style), babel.numbers.get_decimal_symbol(style)
+    # (a CSV file has no typed cell, nor has an XLSX column of text cells: nothing to write for those)
+    with_typed = set() if table.kind is None else {c for c, found in frame.select(
+        [pl.col(c + KIND).is_not_null().any().alias(c) for c in text_cols]).row(0, named=True).items() if found}
     frame = frame.with_columns([
         pl.when(pl.col(c + KIND).eq_missing(xlsx.NUMBER)).then(pl.col(c).str.replace_many({",": group, ".": decimal}))
         .when(pl.col(c + KIND).eq_missing(xlsx.DATE))
         .then(pl.col(c + STORED).str.strptime(pl.Datetime, xlsx.DATE_CELL, strict=False).dt.strftime(contract.date_format))
         .otherwise(pl.col(c)).alias(c)
-        for c in text_cols])
+        for c in text_cols if c in with_typed])
 
     typed: list[pl.Expr] = []
     # every check as (condition, field, value shown, reason), evaluated together in one pass below
@@ -346,7 +349,8 @@ def parse_submission(
             typed.append(pl.when(well_formed & (parsed[0] == 0)).then(raw.str.strip_prefix("-").str.strip_prefix("+"))
                          .otherwise(raw).alias(column.name))
             typed.extend(parsed)
-            rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0]))
+            rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0])) \
+                if column.name in with_typed else frame.clear()
             if rounded.height:
                 first = rounded.row(0, named=True)
                 notes.append(f"{rounded.height} typed number(s) in '{column.header}' hold more decimals than their cell "
