@@ -230,9 +230,11 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
     if wide is not None:
         return None, [], header_row, wide
 
-    sentinel = _unused(data)
-    empty_row = sentinel + "," * (columns - 1)
-    if data.startswith(b"\n") or b"\n\n" in data:
+    # the sentinel is looked for (a scan of the file per candidate) only where an empty line needs it
+    blank_lines = data.startswith(b"\n") or b"\n\n" in data
+    sentinel = _unused(data) if blank_lines else None
+    empty_row = f"{sentinel}" + "," * (columns - 1)
+    if blank_lines:
         # two passes: in a run of empty lines the first pass fills every other one
         filled = b"\n" + empty_row.encode("utf-8") + b"\n"
         data = data.replace(b"\n\n", filled).replace(b"\n\n", filled)
@@ -251,12 +253,12 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
         except duckdb.Error:
             reason = next((part for part in message.split("\n")[1:] if part and not part.startswith("Original Line")), "")
             return None, [], header_row, problem(row, "(row)", None, f"CSV cannot be read: {reason}".strip())
-        ragged = _ragged(data, rows, columns, sentinel)
+        ragged = _ragged(data, rows, columns, sentinel or _unused(data))
         if ragged.height:
             return None, [], header_row, ragged
         rows = rows.select([f"c{i}" for i in range(columns)]).with_columns(pl.all().replace("", None))
     rows = rows.with_columns(pl.all().str.replace_all(empty_row, "", literal=True).str.replace_all(sentinel, "", literal=True)
-                             .replace("", None)) if empty_row.encode() in data else rows
+                             .replace("", None)) if blank_lines else rows
     rows = rows.with_row_index(":row", offset=1).with_columns(pl.col(":row").cast(pl.Int64))
     header_cells = rows.filter(pl.col(":row") == header_row)
     # blank rows carry nothing; dropped here, the others keep their numbers
