@@ -129,33 +129,39 @@ def _unused(data: bytes, after: str = "") -> str:
 
 
 _local = threading.local()
+# Past this size a file's reading costs far more than opening a connection, and a kept connection would
+# keep the memory DuckDB took for it.
+_KEEP_CONNECTION_BYTES = 4 * 1024 * 1024
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB kept per thread for reading: opening one costs ~30 ms, more than reading a small file."""
-    con = getattr(_local, "con", None)
+def _read_csv(data: bytes, columns: int, **options) -> pl.DataFrame:
+    """DuckDB's CSV reader on the bytes, every cell text, `columns` columns c0, c1, ... An in-memory DuckDB is
+    kept per thread for small files: opening one costs ~30 ms, more than reading a small file."""
+    small = len(data) <= _KEEP_CONNECTION_BYTES
+    con = getattr(_local, "con", None) if small else None
     if con is None:
-        con = _local.con = duckdb.connect()
-    return con
+        con = duckdb.connect()
+        if small:
+            _local.con = con
+    try:
+        return con.read_csv(io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
+                            auto_detect=False, max_line_size=len(data) + 1,
+                            columns={f"c{i}": "VARCHAR" for i in range(columns)}, **options).pl()
+    finally:
+        if not small:
+            con.close()
 
 
 def _strict(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` text cells; raises duckdb.Error at the first row that does not fit."""
-    return _connection().read_csv(
-        io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-        auto_detect=False, strict_mode=True, max_line_size=len(data) + 1,
-        columns={f"c{i}": "VARCHAR" for i in range(columns)}).pl()
+    return _read_csv(data, columns, strict_mode=True)
 
 
 def _padded(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` + 1 cells, whatever its number of fields: empty cells as '', missing
     ones as NULL (a NULL marker the file does not hold), fields past the one after the header's dropped."""
-    missing = _unused(data)
-    return _connection().read_csv(
-        io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-        auto_detect=False, strict_mode=False, null_padding=True, parallel=False, na_values=[missing],
-        allow_quoted_nulls=False, max_line_size=len(data) + 1,
-        columns={f"c{i}": "VARCHAR" for i in range(columns + 1)}).pl()
+    return _read_csv(data, columns + 1, strict_mode=False, null_padding=True, parallel=False, na_values=[_unused(data)],
+                     allow_quoted_nulls=False)
 
 
 def _ragged(data: bytes, rows: pl.DataFrame, columns: int, sentinel: str) -> pl.DataFrame:
