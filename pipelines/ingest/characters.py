@@ -101,16 +101,45 @@ def _rewrites() -> dict[str, str]:
     return {**{c: "\n" for c in "\r\x0b\x0c\x85\u2028\u2029"}, **_spaces()}
 
 
-def normalised(raw: pl.Expr, free_text: bool, rewrite: bool = True) -> pl.Expr:
+@lru_cache(maxsize=None)
+def not_nfc() -> str:
+    """Regex class of every character NFC could change or combine with what precedes it: combining marks
+    (\\p{M}, and any with a combining class), characters NFC replaces (singletons, excluded compositions) and
+    those that are not the first of a canonical decomposition (Hangul jamo among them). A text holding none of
+    them is already NFC (the Unicode quick check answers yes), so normalising it can be skipped: NFC is most of
+    what reading Vietnamese text costs, and text typed on current systems is already composed."""
+    codes: set[int] = set()
+    for code in range(0x30000):  # no character above decomposes
+        char = chr(code)
+        if unicodedata.combining(char):
+            codes.add(code)
+            continue
+        parts = unicodedata.normalize("NFD", char)
+        if parts != char:
+            codes.update(ord(part) for part in parts[1:])
+            if unicodedata.normalize("NFC", char) != char:
+                codes.add(code)
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return r"[\p{M}" + "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges) + "]"
+
+
+def normalised(raw: pl.Expr, free_text: bool, rewrite: bool = True, nfc: bool = True) -> pl.Expr:
     """The value kept: line breaks as LF, spaces as ' ', invisible characters dropped from free text, NFC,
-    trimmed; an empty cell is NULL. rewrite=False: the column holds nothing to rewrite (see REWRITTEN),
-    so only NFC and trimming are done (they are most of the cost)."""
+    trimmed; an empty cell is NULL. rewrite=False: the column holds nothing to rewrite (see REWRITTEN);
+    nfc=False: it holds no character of `not_nfc()`, so it is NFC already (rewriting adds none)."""
     text = raw
     if rewrite:
         text = text.str.replace_all("\r\n", "\n", literal=True).str.replace_many(_rewrites())
         if free_text:
             text = text.str.replace_all(INVISIBLE, "")
-    return text.str.normalize("NFC").str.strip_chars().replace("", None)
+    if nfc:
+        text = text.str.normalize("NFC")
+    return text.str.strip_chars().replace("", None)
 
 
 def unusual(one_line: bool) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import duckdb
 import polars as pl
@@ -111,7 +112,7 @@ def _lines(data: bytes) -> pl.DataFrame:
 def _wide_lines(data: bytes) -> pl.DataFrame | None:
     """Rows with more fields than MAX_COLUMNS allows, found before parsing: a cheap count of each line's commas,
     then, only if a line holds that many, of the commas outside quoted cells."""
-    if _max_commas(data) < MAX_COLUMNS:
+    if data.count(b",") < MAX_COLUMNS or _max_commas(data) < MAX_COLUMNS:  # the first: a small file, at C speed
         return None
     wide = _lines(data).filter(pl.col("commas") >= MAX_COLUMNS)
     if wide.height == 0:
@@ -127,25 +128,40 @@ def _unused(data: bytes, after: str = "") -> str:
     return next(chr(c) for c in range(0xE000, 0xF900) if chr(c) != after and chr(c).encode("utf-8") not in data)
 
 
+_local = threading.local()
+# Past this size a file's reading costs far more than opening a connection, and a kept connection would
+# keep the memory DuckDB took for it.
+_KEEP_CONNECTION_BYTES = 4 * 1024 * 1024
+
+
+def _read_csv(data: bytes, columns: int, **options) -> pl.DataFrame:
+    """DuckDB's CSV reader on the bytes, every cell text, `columns` columns c0, c1, ... An in-memory DuckDB is
+    kept per thread for small files: opening one costs ~30 ms, more than reading a small file."""
+    small = len(data) <= _KEEP_CONNECTION_BYTES
+    con = getattr(_local, "con", None) if small else None
+    if con is None:
+        con = duckdb.connect()
+        if small:
+            _local.con = con
+    try:
+        return con.read_csv(io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
+                            auto_detect=False, max_line_size=len(data) + 1,
+                            columns={f"c{i}": "VARCHAR" for i in range(columns)}, **options).pl()
+    finally:
+        if not small:
+            con.close()
+
+
 def _strict(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` text cells; raises duckdb.Error at the first row that does not fit."""
-    with duckdb.connect() as con:
-        return con.read_csv(
-            io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-            auto_detect=False, strict_mode=True, max_line_size=len(data) + 1,
-            columns={f"c{i}": "VARCHAR" for i in range(columns)}).pl()
+    return _read_csv(data, columns, strict_mode=True)
 
 
 def _padded(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` + 1 cells, whatever its number of fields: empty cells as '', missing
     ones as NULL (a NULL marker the file does not hold), fields past the one after the header's dropped."""
-    missing = _unused(data)
-    with duckdb.connect() as con:
-        return con.read_csv(
-            io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-            auto_detect=False, strict_mode=False, null_padding=True, parallel=False, na_values=[missing],
-            allow_quoted_nulls=False, max_line_size=len(data) + 1,
-            columns={f"c{i}": "VARCHAR" for i in range(columns + 1)}).pl()
+    return _read_csv(data, columns + 1, strict_mode=False, null_padding=True, parallel=False, na_values=[_unused(data)],
+                     allow_quoted_nulls=False)
 
 
 def _ragged(data: bytes, rows: pl.DataFrame, columns: int, sentinel: str) -> pl.DataFrame:
@@ -195,7 +211,9 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
     err = decoding_problem(data)
     if err is not None:
         return None, [], 1, err
-    data = data.removeprefix(UTF8_BOM).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = data.removeprefix(UTF8_BOM)
+    if b"\r" in data:  # most files have none: two copies of the file saved
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if lines > MAX_LINES:
         return None, [], 1, problem(0, "(file)", f"{lines}", f"file has {lines} lines, over the limit of {MAX_LINES} lines")
@@ -213,13 +231,16 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
     if columns > MAX_COLUMNS:
         return None, [], header_row, problem(
             header_row, "(header)", f"{columns}", f"header has {columns} columns, over the limit of {MAX_COLUMNS} columns")
+
     wide = _wide_lines(data)
     if wide is not None:
         return None, [], header_row, wide
 
-    sentinel = _unused(data)
-    empty_row = sentinel + "," * (columns - 1)
-    if data.startswith(b"\n") or b"\n\n" in data:
+    # the sentinel is looked for (a scan of the file per candidate) only where an empty line needs it
+    blank_lines = data.startswith(b"\n") or b"\n\n" in data
+    sentinel = _unused(data) if blank_lines else None
+    empty_row = f"{sentinel}" + "," * (columns - 1)
+    if blank_lines:
         # two passes: in a run of empty lines the first pass fills every other one
         filled = b"\n" + empty_row.encode("utf-8") + b"\n"
         data = data.replace(b"\n\n", filled).replace(b"\n\n", filled)
@@ -238,12 +259,12 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
         except duckdb.Error:
             reason = next((part for part in message.split("\n")[1:] if part and not part.startswith("Original Line")), "")
             return None, [], header_row, problem(row, "(row)", None, f"CSV cannot be read: {reason}".strip())
-        ragged = _ragged(data, rows, columns, sentinel)
+        ragged = _ragged(data, rows, columns, sentinel or _unused(data))
         if ragged.height:
             return None, [], header_row, ragged
         rows = rows.select([f"c{i}" for i in range(columns)]).with_columns(pl.all().replace("", None))
     rows = rows.with_columns(pl.all().str.replace_all(empty_row, "", literal=True).str.replace_all(sentinel, "", literal=True)
-                             .replace("", None)) if empty_row.encode() in data else rows
+                             .replace("", None)) if blank_lines else rows
     rows = rows.with_row_index(":row", offset=1).with_columns(pl.col(":row").cast(pl.Int64))
     header_cells = rows.filter(pl.col(":row") == header_row)
     # blank rows carry nothing; dropped here, the others keep their numbers

@@ -49,6 +49,7 @@ from pipelines.ingest.problems import PROBLEM_SCHEMA, bounded, problem  # noqa: 
 FIRST_DATA_ROW = 2
 # Companion columns of each contract column inside parse_submission (contract names are identifiers).
 KIND, STORED, BAD = ":kind", ":stored", ":bad"
+TYPED = ":typed:"  # prefix of a typed value while the checks still read the text beside it
 
 
 @dataclass
@@ -242,26 +243,32 @@ def parse_submission(
     # problem and no other; the rest are normalised. Vietnamese text is stored NFC; empty cells are NULL.
     text_cols = [c.name for c in contract.columns]
     one_line = {c.name for c in contract.columns if c.type != "text" or c.name in contract.key}
-    # one cheap scan per column; only a column holding an unusual character pays for the rules
-    unusual = frame.select([pl.col(c).str.contains(characters.unusual(c in one_line)).any() for c in text_cols]).row(0)
-    flagged = {c for c, found in zip(text_cols, unusual) if found}
+    # one cheap scan per column; only a column holding an unusual character pays for the rules, and only one
+    # holding a character NFC could change pays for NFC (most of the cost of reading text)
+    odd = frame.select([pl.col(c).str.contains(f"{characters.unusual(c in one_line)}|{characters.not_nfc()}").any()
+                        for c in text_cols]).row(0)
+    odd_cols = [c for c, found in zip(text_cols, odd) if found]
+    found = frame.select([pl.struct(pl.col(c).str.contains(characters.unusual(c in one_line)).any().alias("unusual"),
+                                    pl.col(c).str.contains(characters.REWRITTEN).any().alias("rewrite"),
+                                    pl.col(c).str.contains(characters.not_nfc()).any().alias("nfc")).alias(c)
+                          for c in odd_cols]).row(0, named=True) if odd_cols else {}
+    flagged = {c for c in odd_cols if found[c]["unusual"]}
     frame = frame.with_columns([(characters.has_problem(pl.col(c), c in one_line) if c in flagged else pl.lit(False))
                                 .alias(c + BAD) for c in text_cols])
     for column in (c for c in contract.columns if c.name in flagged):
         problems.append(frame.filter(pl.col(column.name + BAD)).select(
             pl.col("source_row").alias("row"), pl.lit(column.header).alias("field"), pl.col(column.name).alias("value"),
             characters.problem_reason(pl.col(column.name), column.name in one_line).alias("reason")))
-    rewrite = dict.fromkeys(text_cols, False) | (frame.select(
-        [pl.col(c).str.contains(characters.REWRITTEN).any() for c in flagged]).row(0, named=True) if flagged else {})
+    rewrite = {c: c in flagged and found[c]["rewrite"] for c in text_cols}
     notes = list(table.notes)
     removed = _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]])
     if removed:
         notes.append(removed)
-    frame = frame.with_columns([characters.normalised(pl.col(c), c not in one_line, bool(rewrite[c])).alias(c)
-                                for c in text_cols])
     # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
     # while the other rows keep the numbers a person sees in the file.
-    frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
+    frame = frame.with_columns(
+        [characters.normalised(pl.col(c), c not in one_line, rewrite[c], c in odd_cols and found[c]["nfc"]).alias(c)
+         for c in text_cols]).filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
     if frame.height == 0:
         return _rejected(problem(header_row, "(file)", None, "file has a header but no data rows"), ignored)
 
@@ -285,14 +292,19 @@ def parse_submission(
     # Typed XLSX cells are written as the cell shows them, in the file's declared style (numbers) or
     # date format (dates); from here on that is the value "as written", for every column type.
     group, decimal = babel.numbers.get_group_symbol(style), babel.numbers.get_decimal_symbol(style)
+    # (a CSV file has no typed cell, nor has an XLSX column of text cells: nothing to write for those)
+    with_typed = set() if table.kind is None else {c for c, found in frame.select(
+        [pl.col(c + KIND).is_not_null().any().alias(c) for c in text_cols]).row(0, named=True).items() if found}
     frame = frame.with_columns([
         pl.when(pl.col(c + KIND).eq_missing(xlsx.NUMBER)).then(pl.col(c).str.replace_many({",": group, ".": decimal}))
         .when(pl.col(c + KIND).eq_missing(xlsx.DATE))
         .then(pl.col(c + STORED).str.strptime(pl.Datetime, xlsx.DATE_CELL, strict=False).dt.strftime(contract.date_format))
         .otherwise(pl.col(c)).alias(c)
-        for c in text_cols])
+        for c in text_cols if c in with_typed])
 
     typed: list[pl.Expr] = []
+    # every check as (condition, field, value shown, reason), evaluated together in one pass below
+    checks_found: list[tuple[pl.Expr, str, pl.Expr, pl.Expr]] = []
     date_shown = contract.date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
     four_digit_year, two_digit_year = (_date_pattern(contract.date_format, year) for year in ("[0-9]{4}", "([0-9]{2})"))
     for column in contract.columns:
@@ -337,7 +349,8 @@ def parse_submission(
             typed.append(pl.when(well_formed & (parsed[0] == 0)).then(raw.str.strip_prefix("-").str.strip_prefix("+"))
                          .otherwise(raw).alias(column.name))
             typed.extend(parsed)
-            rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0]))
+            rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0])) \
+                if column.name in with_typed else frame.clear()
             if rounded.height:
                 first = rounded.row(0, named=True)
                 notes.append(f"{rounded.height} typed number(s) in '{column.header}' hold more decimals than their cell "
@@ -377,34 +390,33 @@ def parse_submission(
             typed.append(raw.alias(column.name))
         else:
             typed.append(raw.alias(column.name))
-        for condition, reason in checks:
-            problems.append(
-                frame.filter(condition & ~pl.col(column.name + BAD)).select(
-                    pl.col("source_row").alias("row"),
-                    pl.lit(column.header).alias("field"),
-                    pl.col(column.name).alias("value"),
-                    (pl.lit(reason) if isinstance(reason, str) else reason).alias("reason"),
-                )
-            )
+        checks_found.extend((condition & ~pl.col(column.name + BAD), column.header, pl.col(column.name),
+                             pl.lit(reason) if isinstance(reason, str) else reason) for condition, reason in checks)
 
+    # One pass: the typed values and every check's flag, then the problems only for the checks that found
+    # something. Eager: a lazy plan's optimiser costs more on a small file (~10 ms) than it saves on a large one.
+    names = [e.meta.output_name() for e in typed]
+    checked = frame.with_columns(
+        *[e.alias(TYPED + name) for e, name in zip(typed, names)],
+        *[condition.fill_null(False).alias(f":check{i}") for i, (condition, *_) in enumerate(checks_found)])
     if contract.key:
         # Compared on typed values ("Tháng" = "tháng"); an empty optional part ("all groups") counts as a value.
         required_keys = [c.name for c in contract.columns if c.name in contract.key and c.required]
-        typed_keys = frame.select("source_row", *[e for e in typed if e.meta.output_name() in contract.key])
-        dup = typed_keys.filter(pl.struct(list(contract.key)).is_duplicated()
-                                & pl.all_horizontal([pl.col(k).is_not_null() for k in required_keys]))
-        key_headers = "+".join(c.header for c in contract.columns if c.name in contract.key)
-        problems.append(
-            dup.select(
-                pl.col("source_row").alias("row"),
-                pl.lit(key_headers).alias("field"),
-                pl.concat_str([pl.col(k).cast(pl.String) for k in contract.key], separator="|", ignore_nulls=True).alias("value"),
-                pl.lit("duplicate key: the same value appears on more than one row").alias("reason"),
-            )
-        )
+        checked = checked.with_columns(
+            (pl.struct([pl.col(TYPED + k) for k in contract.key]).is_duplicated()
+             & pl.all_horizontal([pl.col(TYPED + k).is_not_null() for k in required_keys])).alias(f":check{len(checks_found)}"))
+        checks_found.append((
+            pl.lit(True), "+".join(c.header for c in contract.columns if c.name in contract.key),
+            pl.concat_str([pl.col(TYPED + k).cast(pl.String) for k in contract.key], separator="|", ignore_nulls=True),
+            pl.lit("duplicate key: the same value appears on more than one row")))
+    hits = checked.select([pl.col(f":check{i}").any() for i in range(len(checks_found))]).row(0) if checks_found else ()
+    problems.extend(
+        checked.filter(pl.col(f":check{i}")).select(
+            pl.col("source_row").alias("row"), pl.lit(field).alias("field"), value.alias("value"), reason.alias("reason"))
+        for i, ((_, field, value, reason), hit) in enumerate(zip(checks_found, hits)) if hit)
 
-    all_problems = pl.concat(problems).cast(PROBLEM_SCHEMA).sort(["row", "field"])
+    all_problems = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA).sort(["row", "field"])
     if all_problems.height:
         return _rejected(all_problems, ignored)
-    return ParseResult(frame=frame.select(["source_row", *typed]), problems=all_problems, ignored_columns=_named(ignored),
-                       notes=notes)
+    return ParseResult(frame=checked.select("source_row", *[pl.col(TYPED + name).alias(name) for name in names]),
+                       problems=all_problems, ignored_columns=_named(ignored), notes=notes)
