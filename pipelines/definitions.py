@@ -15,6 +15,7 @@ from pipelines.assets.report import dq_report
 from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
 from pipelines.assets.transform import transform_assets
 from pipelines.automation import daily_schedule, inbox_sensor
+from pipelines.build_state import files_digest
 from pipelines.resources import build_resources, dbt_project
 from pipelines.run_hygiene import run_hygiene_sensor
 from pipelines.settings import Settings, load_settings
@@ -29,7 +30,7 @@ full_load = define_asset_job(
 def build_definitions(settings: Settings) -> Definitions:
     project = dbt_project(settings)
     return Definitions(
-        assets=[ingest_assets(settings), transform_assets(project), findings_asset(settings), gx_asset(settings),
+        assets=[ingest_assets(settings), transform_assets(project, files_digest(settings)), findings_asset(settings), gx_asset(settings),
                 dq_report, round_report],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],
