@@ -16,6 +16,7 @@ from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
 from pipelines.assets.transform import transform_assets
 from pipelines.automation import daily_schedule, inbox_sensor
 from pipelines.build_state import files_digest
+from pipelines.event_log import relax_run_history_sync
 from pipelines.resources import build_resources, dbt_project
 from pipelines.run_hygiene import run_hygiene_sensor
 from pipelines.settings import Settings, load_settings
@@ -28,6 +29,7 @@ full_load = define_asset_job(
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    relax_run_history_sync()  # this process writes the run's events: see pipelines/event_log.py
     project = dbt_project(settings)
     return Definitions(
         assets=[ingest_assets(settings), transform_assets(project, files_digest(settings)), findings_asset(settings), gx_asset(settings),
