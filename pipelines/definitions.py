@@ -7,6 +7,8 @@ no variable. Tests and tools build it from a Settings of their own.
 
 from __future__ import annotations
 
+import functools
+
 from dagster import AssetSelection, Definitions, define_asset_job, definitions, in_process_executor
 
 from pipelines.assets.ingest import ingest_assets
@@ -15,6 +17,8 @@ from pipelines.assets.report import dq_report
 from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
 from pipelines.assets.transform import transform_assets
 from pipelines.automation import daily_schedule, inbox_sensor
+from pipelines.build_state import files_digest
+from pipelines.event_log import relax_run_history_sync
 from pipelines.resources import build_resources, dbt_project
 from pipelines.run_hygiene import run_hygiene_sensor
 from pipelines.settings import Settings, load_settings
@@ -27,9 +31,17 @@ full_load = define_asset_job(
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    relax_run_history_sync()  # this process writes the run's events: see pipelines/event_log.py
+    # Dagster calls `defs` several times per process (5 for one `dagster job execute`), and each build
+    # reads the catalogue, the suites and the dbt manifest: built once per settings and input files.
+    return _definitions_for(settings, files_digest(settings))
+
+
+@functools.lru_cache(maxsize=8)
+def _definitions_for(settings: Settings, digest: str) -> Definitions:
     project = dbt_project(settings)
     return Definitions(
-        assets=[ingest_assets(settings), transform_assets(project), findings_asset(settings), gx_asset(settings),
+        assets=[ingest_assets(settings), transform_assets(project, digest), findings_asset(settings), gx_asset(settings),
                 dq_report, round_report],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],

@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS audit.submissions (
     problems_count  BIGINT NOT NULL,
     message         VARCHAR NOT NULL
 );
+-- Where the registered file was and its lstat then: the same entry unchanged is known without being
+-- read again (pipelines/ingest/loader.py). Added, not declared above, so older warehouses get them too.
+ALTER TABLE audit.submissions ADD COLUMN IF NOT EXISTS inbox_entry VARCHAR;     -- sha256 of the entry's absolute path
+ALTER TABLE audit.submissions ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
+ALTER TABLE audit.submissions ADD COLUMN IF NOT EXISTS file_ctime_ns BIGINT;    -- changes on any write, even one that restores the mtime
 
 CREATE TABLE IF NOT EXISTS audit.quarantine (
     submission_id   VARCHAR NOT NULL,
@@ -52,6 +57,16 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     field           VARCHAR NOT NULL,
     value           VARCHAR,
     reason          VARCHAR NOT NULL
+);
+
+-- What the marts, findings and report were last built from (pipelines/build_state.py); one row.
+CREATE TABLE IF NOT EXISTS audit.build_state (
+    one_row      BOOLEAN PRIMARY KEY DEFAULT true CHECK (one_row),
+    fingerprint  VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,   -- building | built
+    run_id       VARCHAR NOT NULL,   -- the Dagster run that started (and, once built, finished) the build
+    started_at   TIMESTAMP NOT NULL,
+    built_at     TIMESTAMP
 );
 
 """

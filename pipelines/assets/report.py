@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
+from pipelines.build_state import mark_built
 from pipelines.logsafe import one_line
 from pipelines.quality.gx_suites import current_results
 from pipelines.report.pair_review import write_pair_review
@@ -29,6 +30,10 @@ def dq_report(context, warehouse: WarehouseResource):
     context.log.info(f"data-quality report: {one_line(paths.html)}")
     # Report-figure pairs that may state the same quantity, for an auditor's decision (README: "Reviewing restatements").
     pairs = write_pair_review(settings)
+    with connect(settings.duckdb_path, wait_seconds=settings.lock_wait_seconds, log=context.log.warning) as con:
+        # the last step of the build: only now may the next run trust what this one built
+        if mark_built(con, context.run_id):
+            context.log.info("build recorded: a next run with the same inputs ends after the ingest")
     return MaterializeResult(metadata={
         "html": MetadataValue.path(str(paths.html)), "csv": MetadataValue.path(str(paths.csv)),
         "xlsx": MetadataValue.path(str(paths.xlsx)),

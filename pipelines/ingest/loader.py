@@ -2,7 +2,8 @@
 
 One file is one transaction: its registration, its rows or its quarantine report commit together,
 so a killed load leaves no half-loaded submission. A file already registered (same sha256) is not
-loaded again, which makes a re-run on the same inbox a no-op.
+loaded again, which makes a re-run on the same inbox a no-op; one registered from the same path with
+the same size, mtime and ctime is not even read or hashed again (any write changes the ctime).
 
 What may cross the inbox, and how it is read, is `pipelines/ingest/inbox.py`: an entry that is not
 a regular file (a link, a FIFO, a directory named like a submission) is registered as rejected,
@@ -160,7 +161,8 @@ def _register(con, row: dict) -> None:
         """INSERT INTO audit.submissions
            SELECT $submission_id, $file_name, $agency_code, $domain, $reporting_date,
                   coalesce(max(version), 0) + 1, $sha256, $size_bytes,
-                  $received_at, $archived_path, $status, $rows_loaded, $problems_count, $message
+                  $received_at, $archived_path, $status, $rows_loaded, $problems_count, $message,
+                  $inbox_entry, $file_mtime_ns, $file_ctime_ns
            FROM audit.submissions
            WHERE agency_code IS NOT DISTINCT FROM $agency_code AND domain IS NOT DISTINCT FROM $domain
              AND reporting_date IS NOT DISTINCT FROM $reporting_date""",
@@ -199,6 +201,18 @@ def _refused_key(entry: Entry) -> str:
     return hashlib.sha256(b"\0".join([b"refused", entry.kind.encode(), os.fsencode(entry.rel), target])).hexdigest()
 
 
+def _entry_key(entry: Entry) -> str:
+    """Where the entry is (its absolute path as bytes, hashed): with its size and times, how a registered file is known unread."""
+    return hashlib.sha256(os.fsencode(os.path.abspath(entry.path))).hexdigest()
+
+
+def _registered_unchanged(con, entry: Entry) -> bool:
+    """The very entry registered before, with the same size, mtime and ctime: its bytes are not read or hashed again."""
+    return bool(con.execute(
+        "SELECT 1 FROM audit.submissions WHERE inbox_entry = ? AND size_bytes = ? AND file_mtime_ns = ? AND file_ctime_ns = ? LIMIT 1",
+        [_entry_key(entry), entry.stat.st_size, entry.stat.st_mtime_ns, entry.stat.st_ctime_ns]).fetchall())
+
+
 def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry | Path, identify: Identify, references,
               contracts, max_bytes: int) -> tuple[str, str | None, int, str | None]:
     """Load one inbox entry. identify(file name) gives its agency, domain and date, or problems.
@@ -217,6 +231,8 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry |
             # Refused unread: the registration is keyed by name and size, and nothing is archived.
             size = entry.stat.st_size
             sha256 = hashlib.sha256(f"oversize:{file_name}:{size}".encode()).hexdigest()
+        elif _registered_unchanged(con, entry):
+            return "known", None, 0, None
         else:
             got = read_stable(entry, max_bytes)
             if isinstance(got, Unstable):
@@ -229,6 +245,10 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry |
     # disk (the UTF-8 of the name for any name a person can type), so two names escaped alike stay apart.
     submission_id = hashlib.sha256(os.fsencode(entry.name) + b"\0" + sha256.encode()).hexdigest()[:32]
     if con.execute("SELECT 1 FROM audit.submissions WHERE submission_id = ?", [submission_id]).fetchall():
+        if data is not None:
+            # the same bytes, touched or registered before sizes and times were kept: next time it is known unread
+            con.execute("UPDATE audit.submissions SET inbox_entry = ?, file_mtime_ns = ?, file_ctime_ns = ? WHERE submission_id = ?",
+                        [_entry_key(entry), entry.stat.st_mtime_ns, entry.stat.st_ctime_ns, submission_id])
         return "known", None, 0, None
 
     why = name_problem(entry.name)
@@ -267,6 +287,10 @@ def load_file(con: duckdb.DuckDBPyConnection, settings: Settings, entry: Entry |
             "archived_path": str(archived.relative_to(settings.warehouse_dir)) if archived else None,
             "status": status, "rows_loaded": rows,
             "problems_count": problems.height if problems is not None else 0, "message": message,
+            # only a file read whole is known again by its size and times; a refused entry is cheap to key again
+            "inbox_entry": _entry_key(entry) if data is not None else None,
+            "file_mtime_ns": entry.stat.st_mtime_ns if data is not None else None,
+            "file_ctime_ns": entry.stat.st_ctime_ns if data is not None else None,
         })
         if problems is not None:
             _quarantine(con, submission_id, file_name, problems)
