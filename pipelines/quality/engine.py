@@ -326,6 +326,8 @@ CREATE OR REPLACE TEMP TABLE _verdicts AS
 """
 
 
+# Evidence (figures, quotes, cited rows) is gathered for the failing instances only: the others
+# become no finding, and building it for all of them is most of the engine's memory at national scale.
 EVIDENCE_SQL = """
 CREATE OR REPLACE TEMP TABLE _evidence AS
 SELECT b.rule_id, b.instance_key, """ + INSTANCE_CITES_SQL + """ AS cites,
@@ -335,7 +337,9 @@ SELECT b.rule_id, b.instance_key, """ + INSTANCE_CITES_SQL + """ AS cites,
                     ORDER BY b.role, f.document, f.location, b.ref)) AS evidence,
        string_agg(DISTINCT f.document, '; ' ORDER BY f.document) AS document,
        string_agg(DISTINCT coalesce(f.document || ' ', '') || f.location, '; ' ORDER BY coalesce(f.document || ' ', '') || f.location) AS location
-FROM _bindings b LEFT JOIN audit.dq_figures f USING (figure_id)
+FROM (SELECT * FROM _bindings
+      WHERE (rule_id, instance_key) IN (SELECT rule_id, instance_key FROM _verdicts WHERE fails)) AS b
+LEFT JOIN audit.dq_figures f USING (figure_id)
 GROUP BY ALL;
 """
 
