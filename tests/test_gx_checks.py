@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pipelines.quality.gx_measures import new_batch_frame
 from pipelines.quality.gx_suites import current_results, docs_index, load_suites, run_suites, store_results
@@ -144,3 +145,25 @@ def test_data_docs_site_lists_the_validated_rounds(steps):
     assert index.is_file()
     page = index.read_text(encoding="utf-8")
     assert "budget_rounds@2025-09-30" in page and "task_rounds@2025-03-31" in page
+
+
+@pytest.mark.parametrize(("field", "value"), [("suite", "task_rounds\n"), ("table", "marts.fct_task_status\n"),
+                                              ("measure", "task_count\n"), ("suite", "task rounds")])
+def test_suite_names_that_go_into_sql_are_whole_names(tmp_path, field, value):
+    """Names become SQL aliases and table references: one with a trailing newline or a space is refused."""
+    from pipelines.quality.gx_specs import SuiteError, load_suites
+
+    suite = {"suite": "task_rounds", "table": "marts.fct_task_status", "agency": "reporting_agency_code",
+             "date": "reporting_date", "measures": {"task_count": "count(*)"},
+             "expectations": [{"name": "task_count_jump", "type": "expect_column_values_to_be_between",
+                               "measures": ["task_count"], "kwargs": {"column": "ratio_to_previous", "min_value": 0.1, "max_value": 10}}]}
+    (tmp_path / "ok.yml").write_text(yaml.safe_dump({"suites": [suite]}), encoding="utf-8")
+    assert [s.suite for s in load_suites(tmp_path)] == ["task_rounds"]
+    if field == "measure":
+        suite["measures"] = {value: "count(*)"}
+        suite["expectations"][0]["measures"] = [value]
+    else:
+        suite[field] = value
+    (tmp_path / "ok.yml").write_text(yaml.safe_dump({"suites": [suite]}), encoding="utf-8")
+    with pytest.raises(SuiteError):
+        load_suites(tmp_path)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import yaml
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-TABLE = re.compile(r"^[a-z_]+\.[a-z][a-z0-9_]*$")
+from pipelines.quality.kinds import NAME
+
+# names go into SQL as aliases: the one SQL-safe name pattern of the rule kinds (fullmatch: no trailing newline)
+TABLE = re.compile(r"[a-z_]+\.[a-z][a-z0-9_]*")
 
 
 class SuiteError(ValueError):
@@ -43,18 +45,18 @@ class SuiteSpec:
 
 def _spec(raw: dict, path: Path) -> SuiteSpec:
     suite = str(raw.get("suite", ""))
-    if not NAME.match(suite):
+    if not NAME.fullmatch(suite):
         raise SuiteError(f"{path.name}: suite name {suite!r} must match {NAME.pattern}")
-    if not TABLE.match(str(raw.get("table", ""))):
+    if not TABLE.fullmatch(str(raw.get("table", ""))):
         raise SuiteError(f"{path.name}: suite {suite}: table {raw.get('table')!r} must be schema.table")
     measures = {str(k): str(v) for k, v in (raw.get("measures") or {}).items()}
-    bad = [m for m in measures if not NAME.match(m)]
+    bad = [m for m in measures if not NAME.fullmatch(m)]
     if not measures or bad:
         raise SuiteError(f"{path.name}: suite {suite}: measures must be named like {NAME.pattern} (got {bad or 'none'})")
     expectations = []
     for item in raw.get("expectations") or []:
         unknown = [m for m in item.get("measures", []) if m not in measures]
-        if unknown or not NAME.match(str(item.get("name", ""))):
+        if unknown or not NAME.fullmatch(str(item.get("name", ""))):
             raise SuiteError(f"{path.name}: suite {suite}: expectation {item.get('name')!r} "
                              f"needs a plain name and known measures (unknown: {unknown})")
         expectations.append(ExpectationSpec(item["name"], item["type"], dict(item["kwargs"]), tuple(item.get("measures", []))))

@@ -29,7 +29,7 @@ SEVERITIES = {"error", "warning"}
 # Ids reach SQL (as bound parameters or quoted literals) and file names of reports: upper-case
 # words joined by hyphens for rules (TS-TOTAL-SUM, GOV-F093-SHARE), snake case for figure sources.
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
-SOURCE_ID = re.compile(r"[a-z][a-z0-9_]*")
+SOURCE_ID = kinds.NAME  # a figure source id goes into SQL like a kind or role name
 
 
 class RuleCatalogueError(ValueError):
