@@ -59,7 +59,7 @@ generate: install
 
 # One JSON document (stdout and $(WAREHOUSE)/bench/bench.json), measured in one run on one generated round: full
 # build, no-op, one day after history and into an empty warehouse, the plain-DuckDB floor, ratios (bench/national.py).
-# Size: `make bench` (small, a few minutes), `make bench SCALE=national` (1 M task rows) or BENCH_SCALE=national.
+# Size: `make bench` (small, a few minutes), `make bench SCALE=national` (1 M task rows), SCALE=national5 (5 M).
 SCALE ?= $(or $(BENCH_SCALE),small)
 bench:
 	@$(MAKE) --no-print-directory install >&2

@@ -5,7 +5,7 @@
 Writes OUT.json: success, wall seconds (from before the code location is imported to the end of the run),
 import seconds, seconds per step read from the run's own STEP_START / STEP_SUCCESS (or STEP_FAILURE)
 events, and per step the highest RSS of this process and its children (dbt runs as a subprocess), sampled
-every 0.2 s from /proc. The caller (bench/national.py) measures this process's peak RSS; a process per run
+every 0.2 s from /proc; dbt's own elapsed time (its run_results.json) beside the dbt step's. The caller (bench/national.py) measures this process's peak RSS; a process per run
 keeps the figures of one run apart from the next.
 """
 
@@ -84,8 +84,15 @@ def main(warehouse: Path, inbox: Path, out: Path) -> None:
             steps[event.step_key] = round(entry.timestamp - begun.get(event.step_key, entry.timestamp), 2)
             rss[event.step_key] = sampler.peak(begun.get(event.step_key, entry.timestamp), entry.timestamp)
     out.write_text(json.dumps({"success": result.success, "wall_s": round(wall, 2), "import_s": round(imported, 2),
-                               "events": len(logs), "steps_s": steps,
-                               "steps_peak_tree_rss_mb": rss}, indent=1), encoding="utf-8")
+                               "events": len(logs), "steps_s": steps, "steps_peak_tree_rss_mb": rss,
+                               "dbt_elapsed_s": dbt_elapsed(settings.dbt_project_dir, result.run_id)},
+                              indent=1), encoding="utf-8")
+
+
+def dbt_elapsed(project_dir: Path, run_id: str) -> float | None:
+    """dbt's own elapsed seconds for this run's `dbt build` (dagster-dbt names its target folder <step>-<run id[:7]>-…)."""
+    found = sorted((project_dir / "target").glob(f"*-{run_id[:7]}-*/run_results.json"))
+    return round(sum(json.loads(p.read_text(encoding="utf-8"))["elapsed_time"] for p in found), 2) if found else None
 
 
 if __name__ == "__main__":
