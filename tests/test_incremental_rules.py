@@ -234,3 +234,18 @@ def test_a_catalogue_change_reevaluates_everything(con, tmp_path):
     assert con.execute("SELECT as_of, message FROM audit.dq_findings WHERE rule_id = 'DECLARED-VS-ROWS'").fetchall()[0][1] \
         .startswith("[v2] B@2025-10-03 declared 2, rows 0")
     assert_equal_to_full(con, catalogue(tmp_path, mark="[v2] "))
+
+
+def test_a_rejected_file_alone_turns_a_stored_finding_into_its_echo(con, tmp_path):
+    """No figure changes: only the rejected task file of C's date makes C's finding its echo."""
+    cat = catalogue(tmp_path)
+    history(con)
+    add_file(con, "C2s", "C", "task_summary", 2)
+    con.execute("INSERT INTO declared VALUES ('C2s', 2)")
+    evaluate(con, cat, incremental=True)
+    assert con.execute("SELECT echo_of_file FROM audit.dq_findings WHERE agency_code = 'C'").fetchall() == [(None,)]
+    add_file(con, "C2t", "C", "task_status", 2, status="rejected")
+    evaluate(con, cat, incremental=True)
+    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("incremental",)]
+    assert con.execute("SELECT echo_of_file FROM audit.dq_findings WHERE agency_code = 'C'").fetchall() == [("C2t.csv",)]
+    assert_equal_to_full(con, cat)
