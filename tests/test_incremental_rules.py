@@ -3,7 +3,8 @@
 A small hand-made warehouse: audit.submissions, task rows per file, declared totals per file and a
 budget table without dates. The catalogue has a dated figure source and relation (declared total =
 rows, an echo of a rejected task file), a dated row check, a series row check reaching later dates
-(a task done at its previous report, open now) and an undated source and relation (redone whole).
+(a task done at its previous report, open now), a second row check over the same table (read once
+for both in an incremental run) and an undated source and relation (redone whole).
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ rules:
     document: file_name
     location: "'row ' || source_row"
     cites: [{submission: submission_id, row: source_row}]
+  - id: TASK-NOT-OWN
+    label: a task of another agency
+    severity: error
+    kind: row_check
+    from: tasks
+    where: "not starts_with(task_id, agency_code || '-')"
+    agency: agency_code
+    as_of: reporting_date
+    incremental: same_date
+    subject: task_id
+    expected: agency_code
+    actual: "split_part(task_id, '-', 1)"
+    document: file_name
+    location: "'row ' || source_row"
+    cites: [{submission: submission_id, row: source_row}]
   - id: TASK-REOPENED
     label: a task done before is open now
     severity: error
@@ -136,13 +152,13 @@ def history(con) -> None:
 
 
 def new_files(con) -> None:
-    """Day 3 for A (its task T1 reopened), B's day-3 task file rejected, A's day-2 summary corrected (resolved)."""
+    """Day 3 for A (its task T1 reopened, a task of B listed), B's day-3 task file rejected, A's day-2 summary corrected (resolved)."""
     add_file(con, "A3t", "A", "task_status", 3)
-    tasks(con, "A3t", {"A-T1": "OPEN", "A-T2": "OPEN"})
+    tasks(con, "A3t", {"A-T1": "OPEN", "A-T2": "OPEN", "B-T9": "DONE"})
     add_file(con, "A3s", "A", "task_summary", 3)
     add_file(con, "B3s", "B", "task_summary", 3)
     add_file(con, "B3t", "B", "task_status", 3, status="rejected")
-    con.execute("INSERT INTO declared VALUES ('A3s', 2), ('B3s', 2)")
+    con.execute("INSERT INTO declared VALUES ('A3s', 3), ('B3s', 2)")
     add_file(con, "A2s-v2", "A", "task_summary", 2, received=5)
     con.execute("INSERT INTO declared VALUES ('A2s-v2', 2)")
 
@@ -195,6 +211,7 @@ def test_incremental_after_new_corrected_and_rejected_files_equals_full(con, tmp
         ("BUDGET-SUM", None, None, None, "10", "9", None),
         ("DECLARED-VS-ROWS", "B", d(3), "B@2025-10-03", "2", "0", "B3t.csv"),
         ("TASK-BAD", "B", d(1), "B-T2", "BAD", "not BAD", None),
+        ("TASK-NOT-OWN", "A", d(3), "B-T9", "B", "A", None),
         ("TASK-REOPENED", "A", d(3), "A-T1", "OPEN", "DONE (at 2025-10-02)", None),
     ]
     # the untouched finding kept its row (same row id, same id)
