@@ -196,13 +196,11 @@ def findings(con) -> list[tuple]:
 def test_incremental_after_new_corrected_and_rejected_files_equals_full(con, tmp_path):
     cat = catalogue(tmp_path)
     history(con)
-    evaluate(con, cat, incremental=True)  # no state yet: full
-    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("full",)]
+    assert not evaluate(con, cat, incremental=True).incremental  # no state yet: full
     before = findings(con)
     kept = con.execute("SELECT rowid, finding_id FROM audit.dq_findings WHERE rule_id = 'TASK-BAD'").fetchall()
     new_files(con)
-    evaluate(con, cat, incremental=True)
-    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("incremental",)]
+    assert evaluate(con, cat, incremental=True).incremental
     d = lambda day: __import__("datetime").date(2025, 10, day)  # noqa: E731
     # A's day-2 mismatch resolved by the correction; A's T1 reopened at day 3 (the series rule, citing day 2);
     # B's day-3 summary against no task rows is an echo of the rejected task file
@@ -235,8 +233,7 @@ def test_correcting_an_earlier_date_reaches_the_series_after_it(con, tmp_path):
         (__import__("datetime").date(2025, 10, 2),)]
     add_file(con, "A1t-v2", "A", "task_status", 1, received=5)
     tasks(con, "A1t-v2", {"A-T1": "OPEN", "A-T2": "OPEN"})
-    evaluate(con, cat, incremental=True)
-    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("incremental",)]
+    assert evaluate(con, cat, incremental=True).incremental
     assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE rule_id = 'TASK-REOPENED'").fetchone() == (0,)
     assert_equal_to_full(con, cat)
 
@@ -245,8 +242,7 @@ def test_a_catalogue_change_reevaluates_everything(con, tmp_path):
     history(con)
     evaluate(con, catalogue(tmp_path), incremental=True)
     new_files(con)
-    evaluate(con, catalogue(tmp_path, mark="[v2] "), incremental=True)
-    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("full",)]
+    assert not evaluate(con, catalogue(tmp_path, mark="[v2] "), incremental=True).incremental
     # the untouched day-1 and day-2 findings show the new message too
     assert con.execute("SELECT as_of, message FROM audit.dq_findings WHERE rule_id = 'DECLARED-VS-ROWS'").fetchall()[0][1] \
         .startswith("[v2] B@2025-10-03 declared 2, rows 0")
@@ -262,7 +258,6 @@ def test_a_rejected_file_alone_turns_a_stored_finding_into_its_echo(con, tmp_pat
     evaluate(con, cat, incremental=True)
     assert con.execute("SELECT echo_of_file FROM audit.dq_findings WHERE agency_code = 'C'").fetchall() == [(None,)]
     add_file(con, "C2t", "C", "task_status", 2, status="rejected")
-    evaluate(con, cat, incremental=True)
-    assert con.execute("SELECT mode FROM audit.dq_state").fetchall() == [("incremental",)]
+    assert evaluate(con, cat, incremental=True).incremental
     assert con.execute("SELECT echo_of_file FROM audit.dq_findings WHERE agency_code = 'C'").fetchall() == [("C2t.csv",)]
     assert_equal_to_full(con, cat)

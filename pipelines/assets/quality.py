@@ -87,7 +87,8 @@ def findings_asset(settings: Settings) -> AssetsDefinition:
                     [rule_id]).fetchall()]
                 for rule_id in summary.by_rule
             }
-        context.log.info(f"{summary.figures} figures checked; {summary.errors} errors, {summary.warnings} warnings")
+        how = "only what the new files touched re-evaluated" if summary.incremental else "all re-evaluated"
+        context.log.info(f"{summary.figures} figures ({how}); {summary.errors} errors, {summary.warnings} warnings")
         yield MaterializeResult(metadata={
             "dagster/row_count": MetadataValue.int(summary.findings),
             "figures": summary.figures, "errors": summary.errors, "warnings": summary.warnings,

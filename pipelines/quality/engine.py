@@ -177,6 +177,7 @@ class EvaluationSummary:
     errors: int
     warnings: int
     echoes_by_rule: dict[str, int] = field(default_factory=dict)
+    incremental: bool = False  # only what the files received since the last evaluation touched was redone
 
 
 def _figure_source_sql(source: FigureSource, scope: str = "true") -> str:
@@ -576,7 +577,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incrementa
                 SELECT finding_id FROM audit.dq_findings WHERE {_by_reach(checks, 'rule_id', 'as_of', dates)}""")
             con.execute(MERGE_SQL)
         if has_submissions:
-            inc.write_state(con, basis, "full" if full else "incremental")
+            inc.write_state(con, basis)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -591,4 +592,4 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incrementa
         "FROM audit.dq_findings WHERE echo_of_file IS NULL"
     ).fetchall()[0]
     return EvaluationSummary(figures=figures, findings=sum(by_rule.values()), by_rule=by_rule,
-                             errors=errors, warnings=warnings, echoes_by_rule=echoes_by_rule)
+                             errors=errors, warnings=warnings, echoes_by_rule=echoes_by_rule, incremental=not full)

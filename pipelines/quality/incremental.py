@@ -33,10 +33,10 @@ import duckdb
 from pipelines.quality.rules import REACH, Catalogue
 
 STATE_DDL = """
+-- what the findings were made from; nothing volatile (a time, a mode), so two loads of the same files give
+-- the same warehouse however they were evaluated
 CREATE OR REPLACE TABLE audit.dq_state (
-    basis        VARCHAR NOT NULL,   -- catalogue digest + the caller's basis (incremental.basis_digest)
-    mode         VARCHAR NOT NULL,   -- full | incremental: how the last evaluation ran
-    evaluated_at TIMESTAMP NOT NULL
+    basis VARCHAR NOT NULL   -- catalogue digest + the caller's basis (incremental.basis_digest)
 );
 CREATE OR REPLACE TABLE audit.dq_state_submissions AS
 SELECT submission_id, status, reporting_date FROM audit.submissions;
@@ -113,7 +113,7 @@ def scope_sql(reach: str, as_of: str, dates: list) -> str:
     return f"CAST(({as_of}) AS DATE) >= DATE '{min(dates).isoformat()}'"
 
 
-def write_state(con: duckdb.DuckDBPyConnection, basis: str, mode: str) -> None:
+def write_state(con: duckdb.DuckDBPyConnection, basis: str) -> None:
     """Record what this evaluation was made from (inside the caller's transaction)."""
     con.execute(STATE_DDL)
-    con.execute("INSERT INTO audit.dq_state VALUES (?, ?, now())", [basis, mode])
+    con.execute("INSERT INTO audit.dq_state VALUES (?)", [basis])
