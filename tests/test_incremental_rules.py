@@ -261,3 +261,23 @@ def test_a_rejected_file_alone_turns_a_stored_finding_into_its_echo(con, tmp_pat
     assert evaluate(con, cat, incremental=True).incremental
     assert con.execute("SELECT echo_of_file FROM audit.dq_findings WHERE agency_code = 'C'").fetchall() == [("C2t.csv",)]
     assert_equal_to_full(con, cat)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"incremental": "weekly"}, "rules.yml: rule TASK-BAD: incremental must be one of same_date, later_dates, not 'weekly'"),
+    ({"incremental": "same_date", "as_of": None}, "rules.yml: rule TASK-BAD: incremental needs as_of (the reporting date a row belongs to)"),
+])
+def test_a_row_check_declares_a_known_reach_with_its_date(tmp_path, extra, message):
+    import yaml
+
+    from pipelines.quality.rules import RuleCatalogueError
+
+    raw = yaml.safe_load(textwrap.dedent(RULES).replace("{MARK}", ""))
+    rule = next(r for r in raw["rules"] if r["id"] == "TASK-BAD")
+    rule.update(extra)
+    if rule.get("as_of", 1) is None:
+        del rule["as_of"]
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(RuleCatalogueError) as raised:
+        load_catalogue(tmp_path)
+    assert str(raised.value) == message
