@@ -281,3 +281,34 @@ def test_a_row_check_declares_a_known_reach_with_its_date(tmp_path, extra, messa
     with pytest.raises(RuleCatalogueError) as raised:
         load_catalogue(tmp_path)
     assert str(raised.value) == message
+
+
+def test_the_shipped_rules_on_the_sample_warehouse_redo_forgotten_dates_exactly(pipeline_runs, tmp_path):
+    """The real catalogue's declarations on the real marts: the figures, findings and state of some reporting
+    dates are forgotten (as if their files had just arrived); the incremental run rebuilds them as a full one."""
+    import shutil
+
+    from pipelines.assets.quality import rule_catalogue
+
+    settings = pipeline_runs["settings"]
+    path = tmp_path / settings.duckdb_path.name
+    shutil.copy(settings.duckdb_path, path)
+    cat = rule_catalogue(settings)
+    con = duckdb.connect(str(path))
+    try:
+        evaluate(con, cat, incremental=True, basis="samples")  # a state made under this basis
+        # every date with a finding but the last (budget 15/07/2025, tasks and databases 15/12/2025)
+        dates = con.execute("SELECT list(DISTINCT as_of ORDER BY as_of) FROM audit.dq_findings").fetchone()[0]
+        forgotten = [d for d in dates if d is not None][:-1]
+        assert len(forgotten) >= 2
+        con.execute("DELETE FROM audit.dq_finding_sources WHERE finding_id IN "
+                    "(SELECT finding_id FROM audit.dq_findings WHERE as_of IN (SELECT unnest($d)))", {"d": forgotten})
+        for table in ("audit.dq_findings", "audit.dq_figures"):
+            con.execute(f"DELETE FROM {table} WHERE as_of IN (SELECT unnest($d))", {"d": forgotten})
+        con.execute("DELETE FROM audit.dq_state_submissions WHERE reporting_date IN (SELECT unnest($d))", {"d": forgotten})
+        assert evaluate(con, cat, incremental=True, basis="samples").incremental
+        assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE as_of IN (SELECT unnest($d))",
+                           {"d": forgotten}).fetchone()[0] > 0
+        assert_equal_to_full(con, cat)
+    finally:
+        con.close()
