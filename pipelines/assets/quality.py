@@ -19,8 +19,9 @@ from dagster import (
 
 import polars as pl
 
+from pipelines.build_state import files_digest
 from pipelines.logsafe import md_list, one_line
-from pipelines.quality.engine import evaluate
+from pipelines.quality.engine import RULES_DUCKDB_SETTINGS, evaluate
 from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.gx_suites import current_results, docs_index, load_suites, run_suites, store_results
 from pipelines.quality.rules import Catalogue, Rule, load_catalogue
@@ -72,8 +73,12 @@ def findings_asset(settings: Settings) -> AssetsDefinition:
     def dq_findings(context, warehouse: WarehouseResource):
         settings = warehouse.settings
         with connect(settings.duckdb_path, wait_seconds=settings.lock_wait_seconds, log=context.log.warning) as con:
-            # the catalogue the checks were declared from: one set of rules per code location load
-            summary = evaluate(con, catalogue)
+            for setting in RULES_DUCKDB_SETTINGS:
+                con.execute(setting)
+            # the catalogue the checks were declared from: one set of rules per code location load. Only what
+            # the files received since the last evaluation touched is redone, unless the catalogue or the
+            # reference data, contracts, dbt project or code changed (files_digest): then all of it.
+            summary = evaluate(con, catalogue, incremental=True, basis=files_digest(settings))
             lifecycle = update_lifecycle(con)
             samples = {
                 rule_id: [m for (m,) in con.execute(
@@ -82,7 +87,8 @@ def findings_asset(settings: Settings) -> AssetsDefinition:
                     [rule_id]).fetchall()]
                 for rule_id in summary.by_rule
             }
-        context.log.info(f"{summary.figures} figures checked; {summary.errors} errors, {summary.warnings} warnings")
+        how = "only what the new files touched re-evaluated" if summary.incremental else "all re-evaluated"
+        context.log.info(f"{summary.figures} figures ({how}); {summary.errors} errors, {summary.warnings} warnings")
         yield MaterializeResult(metadata={
             "dagster/row_count": MetadataValue.int(summary.findings),
             "figures": summary.figures, "errors": summary.errors, "warnings": summary.warnings,

@@ -17,8 +17,10 @@ parameters or rows of a registered frame, figure source and kind names as quoted
 Every finding lands in `audit.dq_findings` with both sides, the difference, the tolerance and
 its evidence (each figure with its document, location, quote and value), and one row per file and
 row it cites in `audit.dq_finding_sources` (submission id, row, field: pipelines/quality/lineage.py;
-`document` and `location` are display text only). The tables are rebuilt in one transaction on
-every evaluation, so a re-run gives the same rows.
+`document` and `location` are display text only). A full evaluation rebuilds the tables; an incremental
+one (the pipeline's daily run) redoes only what the files received since the last evaluation can have
+changed and leaves every other finding's row as it was (pipelines/quality/incremental.py says why the
+result equals a full evaluation). Either runs in one transaction, so a crash leaves the previous state.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import duckdb
 import polars as pl
 
 from pipelines.logsafe import RE2_INVISIBLE
+from pipelines.quality import incremental as inc
 from pipelines.quality import kinds
 from pipelines.quality.bounds import NUM, UNBOUNDED
 from pipelines.quality.kinds import sql_literal
@@ -115,7 +118,9 @@ FINDING_COLUMNS = [
 ]
 # Findings are gathered in _found with their citations (lineage.CITE_TYPE), then split into
 # audit.dq_findings and audit.dq_finding_sources.
-FOUND_DDL = (f"CREATE OR REPLACE TEMP TABLE _found AS SELECT {', '.join(FINDING_COLUMNS)}, "
+ECHO_COLUMNS = ["echo_of_submission_id", "echo_of_file", "echo_reason"]
+ALL_COLUMNS = ", ".join([*FINDING_COLUMNS, *ECHO_COLUMNS])
+FOUND_DDL = (f"CREATE OR REPLACE TEMP TABLE _found AS SELECT {ALL_COLUMNS}, "
              f"CAST(NULL AS {CITE_TYPE}[]) AS cites FROM audit.dq_findings WHERE false")
 FOUND_COLUMNS = ", ".join([*FINDING_COLUMNS, "cites"])
 
@@ -158,6 +163,12 @@ CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expec
 """
 
 
+# The rule step's DuckDB settings (pipelines/assets/quality.py). DuckDB keeps the blocks it read cached up to
+# its memory limit (80 % of RAM by default): a full evaluation at 1 M task rows then peaked at 2.1 GB,
+# 1.3 GB with this limit (it spills what does not fit to the warehouse's temp folder).
+RULES_DUCKDB_SETTINGS = ("SET memory_limit = '1GB'",)
+
+
 @dataclass
 class EvaluationSummary:
     figures: int
@@ -166,12 +177,14 @@ class EvaluationSummary:
     errors: int
     warnings: int
     echoes_by_rule: dict[str, int] = field(default_factory=dict)
+    incremental: bool = False  # only what the files received since the last evaluation touched was redone
 
 
-def _figure_source_sql(source: FigureSource) -> str:
-    """SQL giving one row per (group, metric) for one figure source."""
+def _figure_source_sql(source: FigureSource, scope: str = "true") -> str:
+    """SQL giving one row per (group, metric) for one figure source, over its rows where `scope` holds."""
     metric_cols = ",\n    ".join(f'CAST(({expr}) AS {NUM}) AS "{name}"' for name, expr in source.metrics.items())
-    where = f"WHERE {source.where}" if source.where else ""
+    conditions = [c for c in (source.where, None if scope == "true" else scope) if c]
+    where = "WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
     group_by = f"GROUP BY {', '.join(source.group_by)}" if source.group_by else ""
     inner = f"""
 SELECT ({source.group_key}) AS group_key, ({source.agency}) AS agency_code, ({source.as_of or 'NULL'}) AS as_of,
@@ -196,14 +209,50 @@ SELECT coalesce(_figure_id, {sql_literal(source.id + ':')} || group_key || ':' |
 FROM (UNPIVOT ({inner}) ON {columns} INTO NAME metric VALUE value)"""
 
 
-def build_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
-    con.execute(FIGURES_DDL)
+def _insert_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, table: str, dates: list | None) -> None:
+    """Every source's figures into `table`: all of them (`dates` None), or those in scope of the touched dates."""
     for source in catalogue.sources.values():
+        scope = "true" if dates is None else inc.scope_sql(source.incremental, source.as_of or "NULL", dates)
         try:
-            con.execute(f"INSERT INTO audit.dq_figures {_figure_source_sql(source)}")
+            con.execute(f"INSERT INTO {table} {_figure_source_sql(source, scope)}")
         except duckdb.Error as exc:
             raise RuntimeError(f"figure source {source.id} ({source.from_}) failed: {exc}") from exc
+
+
+def build_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
+    con.execute(FIGURES_DDL)
+    _insert_figures(con, catalogue, "audit.dq_figures", None)
     return con.execute("SELECT count(*) FROM audit.dq_figures").fetchall()[0][0]
+
+
+def _by_reach(items: dict, column: str, as_of: str, dates: list) -> str:
+    """SQL true for the stored rows (`column` holds the source or rule id) an incremental evaluation redoes."""
+    terms = []
+    for reach in ("", *inc.REACH):
+        ids = [i for i, item in items.items() if item.incremental == reach]
+        if ids:
+            terms.append(f"({column} IN ({', '.join(sql_literal(i) for i in ids)}) AND {inc.scope_sql(reach, as_of, dates)})")
+    return " OR ".join(terms) or "false"
+
+
+def update_figures(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, dates: list) -> None:
+    """Redo the figures in scope, write only those that changed, and say which did (temp table _changed_figures)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _new_figures AS SELECT * FROM audit.dq_figures WHERE false")
+    _insert_figures(con, catalogue, "_new_figures", dates)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _old_figures AS
+        SELECT * FROM audit.dq_figures WHERE {_by_reach(catalogue.sources, 'source_id', 'as_of', dates)};
+        CREATE OR REPLACE TEMP TABLE _gone_figures AS SELECT * FROM _old_figures EXCEPT SELECT * FROM _new_figures;
+        CREATE OR REPLACE TEMP TABLE _came_figures AS SELECT * FROM _new_figures EXCEPT SELECT * FROM _old_figures;
+        DELETE FROM audit.dq_figures WHERE figure_id IN (SELECT figure_id FROM _gone_figures);
+        INSERT INTO audit.dq_figures SELECT * FROM _came_figures;
+        -- the instances to redo: a figure changed, or one dated on a touched date (its finding may become an echo)
+        CREATE OR REPLACE TEMP TABLE _affected_figures AS
+        SELECT figure_id, group_key FROM _gone_figures
+        UNION SELECT figure_id, group_key FROM _came_figures
+        UNION SELECT figure_id, group_key FROM audit.dq_figures WHERE as_of IN (SELECT d FROM _touched);
+        DROP TABLE _new_figures; DROP TABLE _old_figures; DROP TABLE _gone_figures; DROP TABLE _came_figures;
+    """)
 
 
 def rule_roles(rule: Rule) -> list[tuple[int, str, str]]:
@@ -211,7 +260,7 @@ def rule_roles(rule: Rule) -> list[tuple[int, str, str]]:
     return kinds.KINDS[rule.kind].bindings(rule.spec)
 
 
-def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, write_rules: bool = True) -> None:
     scale = {k.name: k.scale for k in kinds.relation_kinds()}  # the kind's default, or None: it takes no scale
     rules_frame = pl.DataFrame(
         [{
@@ -239,11 +288,11 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     con.unregister("_echo_in")
     con.register("_rules_in", rules_frame.to_arrow())
     con.register("_roles_in", roles_frame.to_arrow())
-    con.execute(f"""
-        INSERT INTO audit.dq_rules SELECT rule_id, label, severity, category, kind, bind, missing,
-            CAST(scale AS {NUM}), message, why_warning, rule_file FROM _rules_in;
-        CREATE OR REPLACE TEMP TABLE _rule_roles AS SELECT * FROM _roles_in;
-    """)
+    if write_rules:  # an incremental evaluation runs under the same catalogue: audit.dq_rules holds it already
+        con.execute(f"""
+            INSERT INTO audit.dq_rules SELECT rule_id, label, severity, category, kind, bind, missing,
+                CAST(scale AS {NUM}), message, why_warning, rule_file FROM _rules_in""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rule_roles AS SELECT * FROM _roles_in")
     con.unregister("_rules_in")
     con.unregister("_roles_in")
 
@@ -254,16 +303,28 @@ CREATE OR REPLACE TEMP TABLE _bindings AS
 SELECT r.rule_id, r.rule_id || CASE WHEN r.part_no > 0 THEN '#' || r.part_no ELSE '' END AS instance_key,
        r.part_no, r.role, r.ref, f.figure_id
 FROM _rule_roles r LEFT JOIN audit.dq_figures f ON f.figure_id = r.ref
-WHERE r.bind = 'id'
+WHERE r.bind = 'id' AND {id_rules}
 UNION ALL
 -- by metric within each group (agency submissions): an instance per group holding any of the rule's metrics
 SELECT i.rule_id, i.group_key || CASE WHEN i.part_no > 0 THEN '#' || i.part_no ELSE '' END,
        i.part_no, r.role, r.ref, f.figure_id
 FROM (SELECT DISTINCT r.rule_id, r.part_no, f.group_key
-      FROM _rule_roles r JOIN audit.dq_figures f ON f.metric = r.ref WHERE r.bind = 'group') AS i
+      FROM _rule_roles r JOIN audit.dq_figures f ON f.metric = r.ref WHERE r.bind = 'group' AND {groups}) AS i
 JOIN _rule_roles r ON r.rule_id = i.rule_id AND r.part_no = i.part_no
 LEFT JOIN audit.dq_figures f ON f.group_key = i.group_key AND f.metric = r.ref;
 """
+# An incremental evaluation binds only the instances holding an affected figure (update_figures).
+AFFECTED_ID_RULES = ("r.rule_id IN (SELECT rule_id FROM _rule_roles WHERE bind = 'id' "
+                     "AND ref IN (SELECT figure_id FROM _affected_figures))")
+AFFECTED_GROUPS = "f.group_key IN (SELECT group_key FROM _affected_figures)"
+# The stored relation findings of those instances: the ones an incremental evaluation redoes.
+AFFECTED_RELATION_FINDINGS = """
+SELECT md5(r.rule_id || '|' || g.group_key || CASE WHEN r.part_no > 0 THEN '#' || r.part_no ELSE '' END) AS finding_id
+FROM (SELECT DISTINCT rule_id, part_no FROM _rule_roles WHERE bind = 'group') AS r,
+     (SELECT DISTINCT group_key FROM _affected_figures) AS g
+UNION ALL
+SELECT finding_id FROM audit.dq_findings
+WHERE rule_id IN (SELECT rule_id FROM _rule_roles r WHERE bind = 'id' AND """ + AFFECTED_ID_RULES + ")"
 
 # One row per (rule, instance, role): the role's figures reduced to an interval.
 ROLE_SQL = """
@@ -362,8 +423,9 @@ WHERE v.fails
 """
 
 
-def _row_check_sql(rule: Rule) -> str:
-    """A row check's findings; its id is the bound parameter $rule_id, its label and message come from audit.dq_rules."""
+def _row_check_sql(rule: Rule, scope: str = "true", from_: str | None = None) -> str:
+    """A row check's findings over its rows (of `from_` instead of its own table, if given) where `scope` holds;
+    its id is the bound parameter $rule_id, its label and message come from audit.dq_rules."""
     s = rule.spec
     difference = f"CAST(({s['difference']}) AS VARCHAR)" if "difference" in s else "NULL"
     return f"""
@@ -377,8 +439,8 @@ SELECT md5(r.rule_id || '|' || ({s['document']}) || '|' || ({s['location']}) || 
        r.why_warning, ({s['document']}), ({s['location']}),
        to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file,
        CAST(({s.get('as_of', 'NULL')}) AS DATE), {cites_sql(s.get('cites', ()), default_role='row')}
-FROM {s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = $rule_id) AS r
-WHERE {s['where']}"""
+FROM {from_ or s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = $rule_id) AS r
+WHERE ({s['where']}) AND ({scope})"""
 
 
 # A finding whose agency sent a file of a domain the rule reads, at the finding's date, that was
@@ -386,7 +448,7 @@ WHERE {s['where']}"""
 # missing because of that file, so the finding is its echo, not a fault of its own. It points at
 # the file and its rejection message, and the report shows it under that file.
 ECHO_SQL = """
-UPDATE audit.dq_findings AS f
+UPDATE _found AS f
 SET echo_of_submission_id = c.submission_id,
     echo_of_file = c.file_name,
     echo_reason = 'rejected',
@@ -396,7 +458,7 @@ SET echo_of_submission_id = c.submission_id,
 FROM (
     SELECT f.finding_id, s.submission_id, s.file_name,
            regexp_replace(s.message, '^' || regexp_escape(s.file_name) || ': ', '') AS reason
-    FROM audit.dq_findings f
+    FROM _found f
     JOIN _rule_echo e USING (rule_id)
     JOIN audit.submissions s
       ON s.agency_code = f.agency_code AND s.domain = e.domain AND s.reporting_date = f.as_of AND s.status = 'rejected'
@@ -409,14 +471,72 @@ WHERE f.finding_id = c.finding_id
 """
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> EvaluationSummary:
-    """Rebuild audit.dq_figures and audit.dq_findings from the catalogue, in one transaction."""
+# Which findings and sources differ between those stored in scope (_scope) and those just found: only these
+# are deleted and written again, so every other finding keeps its row.
+MERGE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _old_findings AS
+SELECT {ALL_COLUMNS} FROM audit.dq_findings WHERE finding_id IN (SELECT finding_id FROM _scope);
+CREATE OR REPLACE TEMP TABLE _old_sources AS
+SELECT * FROM audit.dq_finding_sources WHERE finding_id IN (SELECT finding_id FROM _scope);
+CREATE OR REPLACE TEMP TABLE _differing AS
+SELECT finding_id FROM (SELECT * FROM _old_findings EXCEPT SELECT {ALL_COLUMNS} FROM _found)
+UNION SELECT finding_id FROM (SELECT {ALL_COLUMNS} FROM _found EXCEPT SELECT * FROM _old_findings)
+UNION SELECT finding_id FROM (SELECT * FROM _old_sources EXCEPT SELECT * FROM _found_sources)
+UNION SELECT finding_id FROM (SELECT * FROM _found_sources EXCEPT SELECT * FROM _old_sources);
+DELETE FROM audit.dq_finding_sources WHERE finding_id IN (SELECT finding_id FROM _differing);
+DELETE FROM audit.dq_findings WHERE finding_id IN (SELECT finding_id FROM _differing);
+INSERT INTO audit.dq_findings ({ALL_COLUMNS}) SELECT {ALL_COLUMNS} FROM _found
+WHERE finding_id IN (SELECT finding_id FROM _differing);
+INSERT INTO audit.dq_finding_sources SELECT * FROM _found_sources WHERE finding_id IN (SELECT finding_id FROM _differing);
+"""
+
+
+def _shared_rows(con: duckdb.DuckDBPyConnection, checks: dict[str, Rule], scopes: dict[str, str]) -> dict:
+    """The rows in scope of a table that several row checks read, each set read once into a temp table.
+
+    Only for a scope narrower than the whole table (an incremental evaluation): a view computed once for
+    all of its checks (the task history's window over every date), and never all history held at once.
+    """
+    readers: dict[tuple[str, str], int] = {}
+    for rule_id, rule in checks.items():
+        key = (rule.spec["from"], scopes[rule_id])
+        readers[key] = readers.get(key, 0) + 1
+    shared = {}
+    for n, (key, count) in enumerate(sorted(readers.items())):
+        if count > 1 and key[1] != "true":
+            shared[key] = f"_scoped_rows_{n}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {shared[key]} AS SELECT * FROM {key[0]} WHERE {key[1]}")
+    return shared
+
+
+def _has_submissions(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall())
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incremental: bool = False,
+             basis: str = "") -> EvaluationSummary:
+    """Write audit.dq_figures and audit.dq_findings from the catalogue, in one transaction.
+
+    Full by default. `incremental`: redo only what the submissions received since the last evaluation can
+    have changed (pipelines/quality/incremental.py), when the last one ran under the same catalogue and
+    `basis` (the caller's digest of everything else the marts are built from); otherwise full.
+    """
     con.execute(MACROS)
+    basis = inc.basis_digest(catalogue, basis)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(FINDINGS_DDL)
-        figures = build_figures(con, catalogue)
-        _load_rules(con, catalogue)
+        has_submissions = _has_submissions(con)
+        full = not (incremental and inc.can_run_incrementally(con, basis))
+        if full:
+            con.execute(FINDINGS_DDL)
+            figures = build_figures(con, catalogue)
+        else:
+            dates = inc.touched_dates(con)
+        _load_rules(con, catalogue, write_rules=full)
+        if not full:
+            update_figures(con, catalogue, dates)
+            figures = con.execute("SELECT count(*) FROM audit.dq_figures").fetchall()[0][0]
         missing_ids = con.execute(
             "SELECT DISTINCT rule_id, ref FROM _rule_roles r WHERE bind = 'id' "
             "AND NOT EXISTS (SELECT 1 FROM audit.dq_figures f WHERE f.figure_id = r.ref) ORDER BY ALL"
@@ -425,22 +545,39 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
             more = f" (+{len(missing_ids) - 10} more)" if len(missing_ids) > 10 else ""
             raise RuntimeError("rules name figures that do not exist: "
                                + ", ".join(f"{r}→{f}" for r, f in missing_ids[:10]) + more)
-        for sql in (BIND_SQL, ROLE_SQL, _instance_sql(), _sides_sql(), EVIDENCE_SQL):
+        bind = BIND_SQL.format(id_rules="true", groups="true") if full else \
+            BIND_SQL.format(id_rules=AFFECTED_ID_RULES, groups=AFFECTED_GROUPS)
+        for sql in (bind, ROLE_SQL, _instance_sql(), _sides_sql(), EVIDENCE_SQL):
             con.execute(sql)
         con.execute(FOUND_DDL)
         con.execute(f"INSERT INTO _found ({FOUND_COLUMNS}) {RELATION_FINDINGS_SQL}")
-        for rule in catalogue.rules.values():
-            if isinstance(kinds.KINDS[rule.kind], kinds.RowCheckKind):
-                try:
-                    con.execute(f"INSERT INTO _found ({FOUND_COLUMNS}) {_row_check_sql(rule)}", {"rule_id": rule.id})
-                except duckdb.Error as exc:
-                    raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
-        has_submissions = bool(con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall())
-        con.execute(f"INSERT INTO audit.dq_findings ({', '.join(FINDING_COLUMNS)}) SELECT {', '.join(FINDING_COLUMNS)} FROM _found")
-        con.execute(sources_sql(has_submissions))
+        checks = {r.id: r for r in catalogue.rules.values() if isinstance(kinds.KINDS[r.kind], kinds.RowCheckKind)}
+        scopes = {i: "true" if full else inc.scope_sql(r.incremental, r.spec.get("as_of", "NULL"), dates)
+                  for i, r in checks.items()}
+        shared = _shared_rows(con, checks, scopes)
+        for rule in checks.values():
+            table = shared.get((rule.spec["from"], scopes[rule.id]))
+            sql = _row_check_sql(rule, "true", table) if table else _row_check_sql(rule, scopes[rule.id])
+            try:
+                con.execute(f"INSERT INTO _found ({FOUND_COLUMNS}) {sql}", {"rule_id": rule.id})
+            except duckdb.Error as exc:
+                raise RuntimeError(f"rule {rule.id} ({rule.file}) failed: {exc}") from exc
         if any(r.echo_of for r in catalogue.rules.values()) and has_submissions:
             con.execute(ECHO_SQL)
+        if full:
+            con.execute(f"INSERT INTO audit.dq_findings ({ALL_COLUMNS}) SELECT {ALL_COLUMNS} FROM _found")
+            con.execute(sources_sql(has_submissions))
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE _found_sources AS SELECT * FROM audit.dq_finding_sources WHERE false")
+            con.execute(sources_sql(has_submissions, into="_found_sources"))
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _scope AS
+                {AFFECTED_RELATION_FINDINGS}
+                UNION ALL
+                SELECT finding_id FROM audit.dq_findings WHERE {_by_reach(checks, 'rule_id', 'as_of', dates)}""")
+            con.execute(MERGE_SQL)
+        if has_submissions:
+            inc.write_state(con, basis)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -455,4 +592,4 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Evaluation
         "FROM audit.dq_findings WHERE echo_of_file IS NULL"
     ).fetchall()[0]
     return EvaluationSummary(figures=figures, findings=sum(by_rule.values()), by_rule=by_rule,
-                             errors=errors, warnings=warnings, echoes_by_rule=echoes_by_rule)
+                             errors=errors, warnings=warnings, echoes_by_rule=echoes_by_rule, incremental=not full)

@@ -115,12 +115,12 @@ INSTANCE_CITES_SQL = ("flatten(list(list_transform(f.cites, lambda c: {submissio
                       "FILTER (WHERE f.figure_id IS NOT NULL))")
 
 
-def sources_sql(has_submissions: bool) -> str:
-    """Rows of audit.dq_finding_sources from the findings just found (temp table _found)."""
+def sources_sql(has_submissions: bool, into: str = "audit.dq_finding_sources") -> str:
+    """Rows of audit.dq_finding_sources from the findings just found (temp table _found), inserted into `into`."""
     name = "coalesce(s.file_name, c.file_name)" if has_submissions else "c.file_name"
     join = "LEFT JOIN audit.submissions s ON s.submission_id = c.submission_id" if has_submissions else ""
     return f"""
-INSERT INTO audit.dq_finding_sources
+INSERT INTO {into}
 SELECT DISTINCT c.finding_id, c.submission_id, {name}, c.row, c.field, c.role, c.figure_id, coalesce(c.context, false)
 FROM (SELECT finding_id, unnest(cites, recursive := true) FROM _found) AS c
 {join}

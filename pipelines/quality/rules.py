@@ -58,6 +58,7 @@ class FigureSource:
     metric: str | None = None  # optional SQL naming each row's metric (one value column); default the metrics' keys
     as_of: str | None = None  # optional SQL for the reporting (as-of) date of the figure: lets a finding say which round it is
     cites: tuple[dict[str, Any], ...] = ()  # the submission/row/field each figure comes from (pipelines/quality/lineage.py)
+    incremental: str = ""  # REACH: which reporting dates a new file can change (pipelines/quality/incremental.py)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Rule:
     # submission domains whose rejected file (for the finding's agency and date, none in force) explains
     # the finding: it is then marked as an echo of that file instead of standing as a fault of its own
     echo_of: tuple[str, ...] = ()
-
+    incremental: str = ""  # row checks: REACH, as for a figure source (pipelines/quality/incremental.py)
 
 
 @dataclass
@@ -85,7 +86,23 @@ class Catalogue:
     rules: dict[str, Rule] = field(default_factory=dict)
 
 
-RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing", "echo_of"}
+RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing", "echo_of",
+             "incremental"}
+# How far a new file reaches, for a figure source or row check that declares `incremental:` (with an
+# `as_of`): its rows at a date d come only from the files of date d (same_date), or of dates up to d
+# (later_dates: a series comparing a row with an earlier one). Undeclared: re-evaluated whole every run.
+REACH = ("same_date", "later_dates")
+
+
+def _reach(raw: dict[str, Any], as_of: Any, where: str) -> str:
+    reach = raw.get("incremental", "")
+    if reach == "":
+        return ""
+    if reach not in REACH:
+        raise RuleCatalogueError(f"{where}: incremental must be one of {', '.join(REACH)}, not {reach!r}")
+    if not as_of:
+        raise RuleCatalogueError(f"{where}: incremental needs as_of (the reporting date a row belongs to)")
+    return reach
 
 
 def _rule(raw: dict[str, Any], file: str) -> Rule:
@@ -112,11 +129,14 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         except CiteError as exc:
             raise RuleCatalogueError(str(exc)) from None
     default_message = raw["label"] + kind.message_tail
+    if "incremental" in raw and not isinstance(kind, kinds.RowCheckKind):
+        raise RuleCatalogueError(f"{file}: rule {rid}: incremental is for row checks; a relation follows its figures")
+    reach = _reach(raw, spec.get("as_of"), f"{file}: rule {rid}")
     return Rule(
         id=raw["id"], label=raw["label"], severity=raw["severity"], category=raw.get("category", raw["kind"]),
         kind=raw["kind"], message=raw.get("message", default_message), spec=spec, file=file,
         why_warning=raw.get("why_warning", "") or "", bind=raw.get("bind", "group"), missing=raw.get("missing", "skip"),
-        echo_of=tuple(raw.get("echo_of", ())),
+        echo_of=tuple(raw.get("echo_of", ())), incremental=reach,
     )
 
 
@@ -133,6 +153,7 @@ def _source(raw: dict[str, Any], file: str) -> FigureSource:
             quote=raw.get("quote"), unit=raw.get("unit"), figure_id=raw.get("figure_id"), metric=raw.get("metric"),
             as_of=raw.get("as_of"),
             cites=parse_cites(raw.get("cites"), f"{file}: figure source {raw.get('id', '<no id>')}", figure=True),
+            incremental=_reach(raw, raw.get("as_of"), f"{file}: figure source {raw.get('id', '<no id>')}"),
         )
     except CiteError as exc:
         raise RuleCatalogueError(str(exc)) from None
