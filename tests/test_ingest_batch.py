@@ -113,15 +113,16 @@ def test_files_in_two_number_styles_and_a_mixed_unit_are_read_each_in_its_own():
 
 
 def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monkeypatch):
-    """The shipped round loaded in sets of three files, beside bad files, gives the records and rows of a load
-    that takes one file at a time."""
+    """The shipped round loaded in sets of three files by worker processes, beside bad files, gives the records
+    and rows of a load that takes one file at a time."""
     inbox = tmp_path / "inbox"
     shutil.copytree(SETTINGS.inbox_dir / "2025-12-15", inbox)
     for name, (data, _) in FILES.items():
         (inbox / f"HA_NOI__task_status__2025-12-{1 + list(FILES).index(name):02}.csv").write_bytes(data)
 
-    def load(folder: str, files_per_set: int) -> duckdb.DuckDBPyConnection:
+    def load(folder: str, files_per_set: int, processes_from: int) -> duckdb.DuckDBPyConnection:
         monkeypatch.setattr(loader, "CHUNK_FILES", files_per_set)
+        monkeypatch.setattr(loader, "PROCESS_MIN_FILES", processes_from)
         settings = Settings.explicit(warehouse_dir=tmp_path / folder, inbox_dir=inbox)
         loader.load_inbox(settings)
         return duckdb.connect(str(settings.duckdb_path), read_only=True)
@@ -133,7 +134,8 @@ def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monke
     def rows(con, table: str) -> list[tuple]:
         return con.execute(f"SELECT * EXCLUDE (submission_id) FROM {table} ORDER BY ALL").fetchall()
 
-    one, sets = load("one_by_one", 1), load("in_sets", 3)
+    # one file at a time in this process; sets of three in two worker processes
+    one, sets = load("one_by_one", 1, 10**6), load("in_sets", 3, 1)
     assert records(sets) == records(one)
     assert len(records(one)) == len(list(inbox.iterdir()))
     assert ("HA_NOI__task_status__2025-12-02.csv", 1, "rejected", 0, 1,

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines.ingest.contracts import Contract, load_contracts
 from pipelines.ingest.inbox import Entry, Unstable, archive_name, entry_for, list_inbox, name_problem, printable, read_stable
@@ -258,7 +261,8 @@ class Prepared:
     read_whole: bool = False  # its bytes were read (not refused, not over the size limit)
     row: dict = field(default_factory=dict)  # its audit.submissions row, but for the version and time received
     problems: pl.DataFrame | None = None
-    result: ParseResult | None = None
+    result: ParseResult | None = None  # until described; then its rows, as written, are in `rows`
+    rows: pa.Table | None = None  # an accepted file's rows in the raw table's columns (source_row first)
     domain: str | None = None
     data: bytes | None = None  # the bytes read, until archived
     sha256: str = ""
@@ -267,11 +271,11 @@ class Prepared:
 
 
 def prepare(settings: Settings, entries: list[Entry], identify: Identify, references, contracts, max_bytes: int,
-            registry: Registry) -> list[Prepared]:
+            registered: set[str]) -> list[Prepared]:
     """Everything about these entries that needs no warehouse write: read each once, hash, check its name, parse
     (the files of one contract together: parsing.parse_many), archive the raw bytes. Each file is judged as if it
-    were alone; entries are prepared in parallel (load_paths)."""
-    opened = [_opened(entry, identify, max_bytes, registry) for entry in entries]
+    were alone; sets of entries are prepared in parallel (load_paths). registered: submission ids known already."""
+    opened = [_opened(entry, identify, max_bytes, registered) for entry in entries]
     by_domain: dict[str, list[Prepared]] = {}
     for prepared in opened:
         if prepared.status == "new" and prepared.problems is None and prepared.data is not None:
@@ -284,11 +288,11 @@ def prepare(settings: Settings, entries: list[Entry], identify: Identify, refere
                 prepared.problems = result.problems
     for prepared in opened:
         if prepared.status == "new" and "file_name" not in prepared.row and prepared.meta is not False:
-            _described(settings, prepared, max_bytes)
+            _described(settings, prepared, contracts)
     return opened
 
 
-def _opened(entry: Entry, identify: Identify, max_bytes: int, registry: Registry) -> Prepared:
+def _opened(entry: Entry, identify: Identify, max_bytes: int, registered: set[str]) -> Prepared:
     """The entry read once and hashed, and its name checked: what parsing and the record need."""
     # Stored and shown as itself unless a character is not printable (then escaped: \n, \udcXX).
     file_name = printable(entry.name)
@@ -301,8 +305,6 @@ def _opened(entry: Entry, identify: Identify, max_bytes: int, registry: Registry
             # Refused unread: the registration is keyed by name and size, and nothing is archived.
             size = entry.stat.st_size
             sha256 = hashlib.sha256(f"oversize:{file_name}:{size}".encode()).hexdigest()
-        elif registry.registered_unchanged(entry):
-            return Prepared(entry, "known")
         else:
             got = read_stable(entry, max_bytes)
             if isinstance(got, Unstable):
@@ -316,7 +318,7 @@ def _opened(entry: Entry, identify: Identify, max_bytes: int, registry: Registry
     submission_id = hashlib.sha256(os.fsencode(entry.name) + b"\0" + sha256.encode()).hexdigest()[:32]
     prepared = Prepared(entry, "new", read_whole=data is not None, row={"submission_id": submission_id},
                         data=data, sha256=sha256, size=size)
-    if submission_id in registry.ids:  # registered before this load: nothing to parse (write() says known)
+    if submission_id in registered:  # registered before this load: nothing to parse (write() says known)
         prepared.meta, prepared.data = False, None
         return prepared
     why = name_problem(entry.name)
@@ -334,7 +336,7 @@ def _opened(entry: Entry, identify: Identify, max_bytes: int, registry: Registry
     return prepared
 
 
-def _described(settings: Settings, prepared: Prepared, max_bytes: int) -> None:
+def _described(settings: Settings, prepared: Prepared, contracts) -> None:
     """Archive the bytes and write the entry's record (all but its version and time received) and one line."""
     entry, data, meta, problems, result = prepared.entry, prepared.data, prepared.meta, prepared.problems, prepared.result
     file_name = printable(entry.name)
@@ -360,7 +362,10 @@ def _described(settings: Settings, prepared: Prepared, max_bytes: int) -> None:
         "file_mtime_ns": entry.stat.st_mtime_ns if data is not None else None,
         "file_ctime_ns": entry.stat.st_ctime_ns if data is not None else None,
     })
-    prepared.data = None  # the parsed rows are what is written; the bytes are archived
+    if status == "accepted":
+        # Arrow crosses from a worker process at the cost of a copy, and the writer inserts it as it comes
+        prepared.rows = result.frame.select("source_row", *contracts[meta["domain"]].output_columns()).to_arrow()
+    prepared.data, prepared.result = None, None  # the bytes are archived; what is written is in row and rows
 
 
 def write(con: duckdb.DuckDBPyConnection, prepared: Prepared, contracts, registry: Registry) -> tuple[str, str | None, int, str | None]:
@@ -380,7 +385,7 @@ def write(con: duckdb.DuckDBPyConnection, prepared: Prepared, contracts, registr
         return "known", None, 0, None
     row["version"] = registry.next_version(row["agency_code"], row["domain"], row["reporting_date"])
     row["received_at"] = datetime.now()
-    problems, result, status = prepared.problems, prepared.result, row["status"]
+    problems, status = prepared.problems, row["status"]
     con.execute("BEGIN TRANSACTION")
     try:
         _register(con, row)
@@ -391,7 +396,7 @@ def write(con: duckdb.DuckDBPyConnection, prepared: Prepared, contracts, registr
             columns = ["source_row", *contract.output_columns()]
             # read by its name through DuckDB's scan of Python variables: registering and unregistering a view
             # cost 3 ms a file, more than inserting a small file's rows
-            rows_batch = result.frame.select(columns).to_arrow()  # noqa: F841
+            rows_batch = prepared.rows  # noqa: F841
             con.execute(f"INSERT INTO {contract.target_table} (submission_id, {', '.join(columns)}) "
                         "SELECT ?, * FROM rows_batch", [submission_id])
         con.execute("COMMIT")
@@ -414,7 +419,8 @@ def load_inbox(settings: Settings, max_bytes: int | None = None, log=None) -> Lo
         (log or logger.warning)(f"skipped {line}")
 
     entries = list_inbox(settings.inbox_dir, note)
-    summary = load_paths(settings, entries, lambda name: _check_name(name, references, agency_domains),
+    # a partial of a module function, not a lambda: it goes to the worker processes
+    summary = load_paths(settings, entries, partial(_check_name, references=references, contracts=agency_domains),
                          references, contracts, max_bytes, log)
     summary.skipped[:0] = unlisted
     return summary
@@ -424,9 +430,10 @@ def load_paths(settings: Settings, paths: list[Path | Entry], identify: Identify
                max_bytes: int | None = None, log=None) -> LoadSummary:
     """Load these entries; one that cannot be read whole this run is skipped with a logged line.
 
-    Entries are prepared (read, hashed, archived, parsed: `prepare`) by PREPARE_THREADS worker threads, a few
-    ahead of the writer, and written one by one in their listed order (`write`: one transaction each, DuckDB's
-    single writer), so versions and records come out as a one-by-one load makes them."""
+    Entries are prepared (read, hashed, archived, parsed: `prepare`) in sets, by worker processes when there are
+    many, a few sets ahead of the writer, and written one by one in their listed order (`write`: one transaction
+    each, DuckDB's single writer), so versions and records come out as a one-by-one load makes them. An entry
+    registered before with the same size and times is not prepared at all."""
     max_bytes = max_bytes or settings.max_file_bytes
     say = log or logger.warning
     summary = LoadSummary()
@@ -440,15 +447,19 @@ def load_paths(settings: Settings, paths: list[Path | Entry], identify: Identify
             except OSError as exc:
                 entries.append(f"{printable(str(item))}: gone before it could be examined ({exc.strerror}); left for the next run")
 
-        def work(chunk: list[Entry | str]) -> list[Prepared | str]:
-            prepared = iter(prepare(settings, [e for e in chunk if not isinstance(e, str)], identify, references, contracts,
-                                    max_bytes, registry))
-            return [e if isinstance(e, str) else next(prepared) for e in chunk]
+        def unread(entry: Entry | str) -> bool:
+            """Known without a read (the same entry, size and times as registered), or gone: nothing to prepare."""
+            return isinstance(entry, str) or (entry.refusal is None and entry.stat.st_size <= max_bytes
+                                               and registry.registered_unchanged(entry))
 
-        def size(entry: Entry | str) -> int:
-            return 0 if isinstance(entry, str) or entry.refusal else min(entry.stat.st_size, max_bytes)
+        def size(entry: Entry) -> int:
+            return 0 if entry.refusal else min(entry.stat.st_size, max_bytes)
 
-        for prepared in (p for chunk in _in_order(_chunks(entries, size), work, lambda c: sum(map(size, c))) for p in chunk):
+        skip = [unread(e) for e in entries]
+        to_read = [e for e, skipped in zip(entries, skip) if not skipped]
+        prepared_ones = _prepared(settings, to_read, identify, references, contracts, max_bytes, set(registry.ids), size)
+        for entry, skipped in zip(entries, skip):
+            prepared = (entry if isinstance(entry, str) else Prepared(entry, "known")) if skipped else next(prepared_ones)
             summary.seen += 1
             if isinstance(prepared, str):
                 status, message = "skipped", prepared
@@ -490,29 +501,36 @@ def _chunks(entries: list, size: Callable) -> Iterator[list]:
         yield chunk
 
 
-# Workers preparing entries ahead of the writer: reading and parsing release the GIL in DuckDB, polars and
-# hashlib, so two keep two cores busy; the writer mostly waits on DuckDB (GIL released too).
-PREPARE_THREADS = max(1, min(2, os.cpu_count() or 1))
+# Preparing is CPU work under Python's GIL for a good part (building the checks, reading XLSX): worker threads
+# would starve the writer, whose every statement waits for the GIL again (measured: a commit took 14 ms beside
+# one busy thread, 1.8 ms alone). So sets of files are prepared in worker processes, as many as there are cores
+# (at most 2: the writer needs one too), while this process writes; a load with few files to read
+# prepares them here, as starting a worker (importing polars, DuckDB, openpyxl) costs about a second.
+PREPARE_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+PROCESS_MIN_FILES = 300
 # Bytes of files being prepared at once: a parsed file takes several times its size, so big files go one by one.
 PREPARE_BYTES = 64 * 1024 * 1024
 
 
-def _in_order(items, work: Callable, size: Callable, threads: int = PREPARE_THREADS,
-              budget: int = PREPARE_BYTES) -> Iterator:
-    """work(item) for each item, computed up to 2 x threads items ahead (and within `budget` bytes), yielded in order."""
-    if threads <= 1:
-        yield from map(work, items)
+def _prepared(settings: Settings, entries: list[Entry], identify: Identify, references, contracts, max_bytes: int,
+              registered: set[str], size: Callable) -> Iterator[Prepared]:
+    """prepare() for every entry, yielded in order: in sets (`_chunks`), in worker processes when there are many."""
+    chunks = list(_chunks(entries, size))
+    if len(entries) < PROCESS_MIN_FILES or PREPARE_PROCESSES < 2:
+        for chunk in chunks:
+            yield from prepare(settings, chunk, identify, references, contracts, max_bytes, registered)
         return
-    with ThreadPoolExecutor(threads, thread_name_prefix="ingest-prepare") as pool:
+    # spawned, not forked: a fork of a process running threads (Dagster's, polars', DuckDB's) can inherit a held lock
+    with ProcessPoolExecutor(PREPARE_PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque = deque()
         held = 0
-        for item in items:
-            need = size(item)
-            while pending and (len(pending) >= 2 * threads or held + need > budget):
+        for chunk in chunks:
+            need = sum(map(size, chunk))
+            while pending and (len(pending) >= 2 * PREPARE_PROCESSES or held + need > PREPARE_BYTES):
                 done, took = pending.popleft()
                 held -= took
-                yield done.result()
-            pending.append((pool.submit(work, item), need))
+                yield from done.result()
+            pending.append((pool.submit(prepare, settings, chunk, identify, references, contracts, max_bytes, registered), need))
             held += need
         while pending:
-            yield pending.popleft()[0].result()
+            yield from pending.popleft()[0].result()
