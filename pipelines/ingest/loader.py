@@ -5,6 +5,12 @@ so a killed load leaves no half-loaded submission. A file already registered (sa
 loaded again, which makes a re-run on the same inbox a no-op; one registered from the same path with
 the same size, mtime and ctime is not even read or hashed again (any write changes the ctime).
 
+Where the time goes is per file, not per row, so files are handled in sets: what audit.submissions
+knows is read once per load (`Registry`); sets of files are read, hashed, archived and parsed in
+worker processes, the files of one contract checked together (parsing.parse_many: one pass of the
+checks for the set, each file judged on its own rows); one writer then commits file after file, in
+the listed order, each in its own transaction. Bench: bench/bench_ingest.py (make bench-ingest).
+
 What may cross the inbox, and how it is read, is `pipelines/ingest/inbox.py`: an entry that is not
 a regular file (a link, a FIFO, a directory named like a submission) is registered as rejected,
 unread and unarchived; a file that vanishes or changes while it is read is skipped with a logged
@@ -505,9 +511,10 @@ def _chunks(entries: list, size: Callable) -> Iterator[list]:
 # would starve the writer, whose every statement waits for the GIL again (measured: a commit took 14 ms beside
 # one busy thread, 1.8 ms alone). So sets of files are prepared in worker processes, as many as there are cores
 # (at most 2: the writer needs one too), while this process writes; a load with few files to read
-# prepares them here, as starting a worker (importing polars, DuckDB, openpyxl) costs about a second.
+# prepares them here: starting workers (importing polars, DuckDB, openpyxl) costs 2-3 s on a busy machine, more
+# than they save below ~1,000 files (measured: 659 files 6 s here, 10 s with workers; 4,339 files 58 s, 48 s).
 PREPARE_PROCESSES = max(1, min(2, os.cpu_count() or 1))
-PROCESS_MIN_FILES = 300
+PROCESS_MIN_FILES = 1000
 # Bytes of files being prepared at once: a parsed file takes several times its size, so big files go one by one.
 PREPARE_BYTES = 64 * 1024 * 1024
 

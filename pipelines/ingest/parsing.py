@@ -36,6 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import Callable
 
 import babel.numbers
 import duckdb
@@ -102,14 +104,16 @@ class Table:
     header_row: int = 1  # the header's row number (CSV: the first row with a non-blank cell)
 
 
-def read_table(data: bytes, file_format: str) -> tuple[Table | None, pl.DataFrame | None]:
-    """Read the cells; typing happens later, per the contract, so nothing is guessed here."""
+def read_table(data: bytes, file_format: str, csv_read: Callable[[], csvfile.Read] | None = None
+               ) -> tuple[Table | None, pl.DataFrame | None]:
+    """Read the cells; typing happens later, per the contract, so nothing is guessed here.
+    csv_read: the CSV file's reading when it was read with others (csvfile.read_many)."""
     wrong = container_problem(data, file_format)
     if wrong is not None:
         return None, wrong
     if file_format == "csv":
         try:
-            cells, rows, header_row, err = csvfile.read(data)
+            cells, rows, header_row, err = (csv_read or partial(csvfile.read, data))()
         except (pl.exceptions.PolarsError, duckdb.Error) as exc:  # a file no check foresaw: quarantined, never a crash
             return None, problem(0, "(file)", None, f"CSV cannot be read: {str(exc).strip().splitlines()[0]}")
         if err is not None:
@@ -220,8 +224,11 @@ def parse_many(files: list[tuple[bytes, str, date | None]], contract: Contract,
     checking of the set fail unexpectedly, each file is parsed on its own (one file's fault stays its own)."""
     results: list[ParseResult | None] = [None] * len(files)
     sources: list[tuple[int, _Source, date | None]] = []
+    csv = [i for i, (data, file_format, _) in enumerate(files)
+           if file_format == "csv" and container_problem(data, file_format) is None]
+    csv_reads = dict(zip(csv, csvfile.read_many([files[i][0] for i in csv]))) if len(csv) > 1 else {}
     for i, (data, file_format, day) in enumerate(files):
-        table, err = read_table(data, file_format)
+        table, err = read_table(data, file_format, csv_reads.get(i))
         if err is not None:
             results[i] = _rejected(err)
             continue
