@@ -372,9 +372,14 @@ def _checked(sources: list[_Source], contract: Contract, references: dict[str, s
 
     problems = [p.select(FILE, pl.col("row").cast(pl.Int64), *[pl.col(c).cast(pl.String) for c in ("field", "value", "reason")])
                 for p in problems if p.height]
-    by_file = pl.concat(problems).partition_by(FILE, as_dict=True, include_key=False) if problems else {}
-    rows = frame.select(FILE, "source_row", *[pl.col(TYPED + name).alias(name) for name in names]).partition_by(
-        FILE, as_dict=True, include_key=False) if frame.height else {}
+    def per_file(part: pl.DataFrame) -> dict[tuple[int], pl.DataFrame]:
+        # one file (a big one, most often): no copy of its rows into a partition
+        if len(sources) == 1:
+            return {(0,): part.drop(FILE)} if part.height else {}
+        return part.partition_by(FILE, as_dict=True, include_key=False)
+
+    by_file = per_file(pl.concat(problems)) if problems else {}
+    rows = per_file(frame.select(FILE, "source_row", *[pl.col(TYPED + name).alias(name) for name in names]))
     for i, source in enumerate(sources):
         if results[i] is not None:
             continue
