@@ -31,6 +31,7 @@ then one row of DuckDB's output, in order, and its number is its position.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -252,15 +253,21 @@ def read_many(files: list[bytes]) -> list[Callable[[], Read]]:
 
 def _strict_together(files: list[bytes], columns: int) -> list[pl.DataFrame] | None:
     """_strict() of each file, from one reading of all of them; None if any does not read (each is then read alone)."""
-    with tempfile.TemporaryDirectory(prefix="r57-csv-") as folder:
-        paths = [os.path.join(folder, f"{i}.csv") for i in range(len(files))]
+    # removed file by file rather than by shutil.rmtree: the folder holds only these files
+    folder = tempfile.mkdtemp(prefix="r57-csv-")
+    paths = [os.path.join(folder, f"{i}.csv") for i in range(len(files))]
+    try:
         for path, data in zip(paths, files):
             with open(path, "wb") as handle:
                 handle.write(data)
-        try:
-            frame = _read_csv(paths, max(map(len, files)), sum(map(len, files)), columns, strict_mode=True, filename=True)
-        except duckdb.Error:
-            return None
+        frame = _read_csv(paths, max(map(len, files)), sum(map(len, files)), columns, strict_mode=True, filename=True)
+    except duckdb.Error:
+        return None
+    finally:
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        os.rmdir(folder)
     parts = frame.partition_by("filename", as_dict=True, include_key=False)
     if len(parts) != len(paths) or any((path,) not in parts for path in paths):
         return None  # a file that gave no row: read alone, as ever
