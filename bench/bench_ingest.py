@@ -4,8 +4,7 @@ Two workloads: one national-scale task-status file (default 1,000,000 rows) and 
 rounds (sources/samples/, ~400 small files, where the per-file fixed cost dominates). For each, the
 pipeline's load (parse, validate, archive, one transaction per file) and the floor: DuckDB's read_csv of
 the same CSV files into a table of the same database kind (a file on disk), text columns, no checks.
-Prints seconds, rows/s, the ratio to the floor and the peak memory of the process and of its largest worker
-(the loader prepares sets of files in worker processes when there are many).
+Prints seconds, rows/s, the ratio to the floor and the process's peak memory.
 With BENCH_ROUND=<folder> (a round from `python -m generators national`), that round too: the load into a new
 warehouse, the floor on its CSV files (XLSX files have no DuckDB reader: the floor covers less than the
 pipeline), and the same load again, when every file is registered already (what a daily run pays for history).
@@ -102,8 +101,9 @@ def main() -> None:
             report(f"round {folder.name} ({files} files, {len(csv)} CSV)", took, rows, floor_took, floor_rows)
             print(f"  per file: pipeline {took / files * 1000:.1f} ms, floor {floor_took / len(csv) * 1000:.1f} ms")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:,.0f} MB (largest worker process: {worker_mb:,.0f} MB)")
+    # (the loader's worker processes are not counted: a child's ru_maxrss includes the parent's pages it was
+    # started from, so it would repeat this figure; `make bench` samples the whole process tree)
+    print(f"peak RSS: {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":
