@@ -372,6 +372,7 @@ def _checked(sources: list[_Source], contract: Contract, references: dict[str, s
 
     problems = [p.select(FILE, pl.col("row").cast(pl.Int64), *[pl.col(c).cast(pl.String) for c in ("field", "value", "reason")])
                 for p in problems if p.height]
+
     def per_file(part: pl.DataFrame) -> dict[tuple[int], pl.DataFrame]:
         # one file (a big one, most often): no copy of its rows into a partition
         if len(sources) == 1:
