@@ -119,6 +119,9 @@ def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monke
     shutil.copytree(SETTINGS.inbox_dir / "2025-12-15", inbox)
     for name, (data, _) in FILES.items():
         (inbox / f"HA_NOI__task_status__2025-12-{1 + list(FILES).index(name):02}.csv").write_bytes(data)
+    # a second version of the first file, listed after it (sub-folders are walked): version 2 in both loads
+    (inbox / "resent").mkdir()
+    (inbox / "resent" / "HA_NOI__task_status__2025-12-01.csv").write_bytes(FILES["good again"][0])
 
     def load(folder: str, files_per_set: int, processes_from: int) -> duckdb.DuckDBPyConnection:
         monkeypatch.setattr(loader, "CHUNK_FILES", files_per_set)
@@ -129,7 +132,7 @@ def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monke
 
     def records(con) -> list[tuple]:
         return con.execute("SELECT file_name, version, status, rows_loaded, problems_count, message FROM audit.submissions "
-                           "ORDER BY file_name").fetchall()
+                           "ORDER BY file_name, version").fetchall()
 
     def rows(con, table: str) -> list[tuple]:
         return con.execute(f"SELECT * EXCLUDE (submission_id) FROM {table} ORDER BY ALL").fetchall()
@@ -137,7 +140,9 @@ def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monke
     # one file at a time in this process; sets of three in two worker processes
     one, sets = load("one_by_one", 1, 10**6), load("in_sets", 3, 1)
     assert records(sets) == records(one)
-    assert len(records(one)) == len(list(inbox.iterdir()))
+    assert len(records(one)) == len(list(inbox.rglob("*.*")))
+    assert [r[:4] for r in records(sets) if r[0] == "HA_NOI__task_status__2025-12-01.csv"] == [
+        ("HA_NOI__task_status__2025-12-01.csv", 1, "accepted", 3), ("HA_NOI__task_status__2025-12-01.csv", 2, "accepted", 2)]
     assert ("HA_NOI__task_status__2025-12-02.csv", 1, "rejected", 0, 1,
             "HA_NOI__task_status__2025-12-02.csv: row 3, field 'Ngày hoàn thành': not a valid date in the declared "
             "format dd/mm/yyyy") in records(sets)
