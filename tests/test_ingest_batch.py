@@ -47,6 +47,8 @@ FILES = {
     # completed on 15/11, after this file's reporting date (20/11 is before it; the others say 15/12)
     "earlier date": (task_file(row(1, done="25/11/2025"), row(2)), NOV_20),
     "header only": (task_file(), DEC_15),
+    # one field too many: the strict reading of the set fails, and each file of it is read on its own
+    "ragged row": (task_file(row(1), row(2) + ",extra"), DEC_15),
     "good again": (task_file(row(7), row(8)), DEC_15),
 }
 
@@ -78,6 +80,8 @@ def test_each_file_of_a_set_gets_its_own_verdict(together):
     # each file's own reporting date: 25/11 is after 20/11, and 15/11 is not
     assert problems(together["earlier date"]) == [
         (2, "Ngày hoàn thành", "25/11/2025", "date is after the reporting date 20/11/2025")]
+    assert [(r, f, why) for r, f, _, why in problems(together["ragged row"])] == [
+        (3, "(row)", "row has 15 fields but the header has 14 (truncated, shifted or unquoted comma)")]
     assert problems(together["header only"]) == [(1, "(file)", None, "file has a header but no data rows")]
     # the invisible character is dropped and counted in its own file only
     assert together["invisible"].ok and together["invisible"].notes == [
@@ -148,3 +152,18 @@ def test_a_load_of_a_set_records_each_file_as_a_load_of_it_alone(tmp_path, monke
             "format dd/mm/yyyy") in records(sets)
     for table in ("raw.task_status_rows", "raw.task_summary_rows", "raw.budget_lines", "audit.quarantine"):
         assert rows(sets, table) == rows(one, table), table
+
+
+def test_clean_csv_files_of_a_set_are_read_by_one_reading_and_a_bad_one_sends_each_back_alone(monkeypatch):
+    from pipelines.ingest import csvfile
+
+    alone = []
+    real_strict = csvfile._strict
+    monkeypatch.setattr(csvfile, "_strict", lambda data, columns: alone.append(data) or real_strict(data, columns))
+    clean = [FILES[name][0] for name in ("good", "bad row", "good again")]
+    assert [r.frame is not None or r.problems.height for r in
+            parse_many([(data, "csv", DEC_15) for data in clean], CONTRACTS["task_status"], REFS)] == [True, 1, True]
+    assert alone == []
+    with_ragged = [*clean, FILES["ragged row"][0]]
+    parse_many([(data, "csv", DEC_15) for data in with_ragged], CONTRACTS["task_status"], REFS)
+    assert alone == with_ragged
