@@ -5,6 +5,9 @@ rounds (sources/samples/, ~400 small files, where the per-file fixed cost domina
 pipeline's load (parse, validate, archive, one transaction per file) and the floor: DuckDB's read_csv of
 the same CSV files into a table of the same database kind (a file on disk), text columns, no checks.
 Prints seconds, rows/s, the ratio to the floor and the process's peak memory.
+With BENCH_ROUND=<folder> (a round from `python -m generators national`), that round too: the load into a new
+warehouse, the floor on its CSV files (XLSX files have no DuckDB reader: the floor covers less than the
+pipeline), and the same load again, when every file is registered already (what a daily run pays for history).
 Run: make bench-ingest  (or BENCH_ROWS=200000 make bench-ingest for a smaller file)
 """
 
@@ -25,6 +28,7 @@ from pipelines.ingest.loader import load_inbox
 from pipelines.settings import Settings
 
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
+ROUND = os.environ.get("BENCH_ROUND")
 SAMPLES = Path(__file__).resolve().parent.parent / "sources" / "samples"
 
 
@@ -46,13 +50,18 @@ def floor(files: list[Path], database: Path) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def pipeline(inbox: Path, root: Path) -> tuple[float, int, int]:
-    """(seconds, rows loaded, files accepted) of the pipeline's load of the inbox into a new warehouse."""
+def pipeline(inbox: Path, root: Path, again: bool = False) -> tuple[float, int, int]:
+    """(seconds, rows loaded, files accepted) of the pipeline's load of the inbox into a new warehouse;
+    again: then the seconds of loading the same inbox once more (nothing new)."""
     settings = Settings.explicit(warehouse_dir=root / "wh", inbox_dir=inbox)
     started = time.perf_counter()
     summary = load_inbox(settings, max_bytes=10 * 1024**3)
     took = time.perf_counter() - started
     assert summary.rejected == 0, summary.messages
+    if again:
+        started = time.perf_counter()
+        assert load_inbox(settings, max_bytes=10 * 1024**3).new == 0
+        print(f"  the same inbox again (every file registered): {time.perf_counter() - started:.2f} s")
     return took, sum(summary.rows_loaded.values()), summary.accepted
 
 
@@ -83,7 +92,17 @@ def main() -> None:
         took, rows, files = pipeline(samples, root / "samples_wh")
         report(f"samples ({files} files, {len(csv)} CSV)", took, rows, floor_took, floor_rows)
         print(f"  per file: pipeline {took / files * 1000:.0f} ms, floor {floor_took / len(csv) * 1000:.0f} ms")
+
+        if ROUND:
+            folder = Path(ROUND)
+            csv = sorted(folder.rglob("*.csv"))
+            floor_took, floor_rows = floor(csv, root / "floor_round.duckdb")
+            took, rows, files = pipeline(folder, root / "round_wh", again=True)
+            report(f"round {folder.name} ({files} files, {len(csv)} CSV)", took, rows, floor_took, floor_rows)
+            print(f"  per file: pipeline {took / files * 1000:.1f} ms, floor {floor_took / len(csv) * 1000:.1f} ms")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # (the loader's worker processes are not counted: a child's ru_maxrss includes the parent's pages it was
+    # started from, so it would repeat this figure; `make bench` samples the whole process tree)
     print(f"peak RSS: {peak_mb:,.0f} MB")
 
 

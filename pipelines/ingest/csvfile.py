@@ -31,9 +31,14 @@ then one row of DuckDB's output, in order, and its number is its position.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
+import tempfile
 import threading
+from dataclasses import dataclass
+from typing import Callable
 
 import duckdb
 import polars as pl
@@ -134,18 +139,19 @@ _local = threading.local()
 _KEEP_CONNECTION_BYTES = 4 * 1024 * 1024
 
 
-def _read_csv(data: bytes, columns: int, **options) -> pl.DataFrame:
-    """DuckDB's CSV reader on the bytes, every cell text, `columns` columns c0, c1, ... An in-memory DuckDB is
-    kept per thread for small files: opening one costs ~30 ms, more than reading a small file."""
-    small = len(data) <= _KEEP_CONNECTION_BYTES
+def _read_csv(source: bytes | list[str], longest: int, total: int, columns: int, **options) -> pl.DataFrame:
+    """DuckDB's CSV reader on the bytes (or on these files, `longest` bytes at most, `total` in all), every cell
+    text, `columns` columns c0, c1, ... An in-memory DuckDB is kept per thread for small files: opening one
+    costs ~30 ms, more than reading a small file."""
+    small = total <= _KEEP_CONNECTION_BYTES
     con = getattr(_local, "con", None) if small else None
     if con is None:
         con = duckdb.connect()
         if small:
             _local.con = con
     try:
-        return con.read_csv(io.BytesIO(data), header=False, sep=",", quotechar='"', escapechar='"', all_varchar=True,
-                            auto_detect=False, max_line_size=len(data) + 1,
+        return con.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, header=False, sep=",",
+                            quotechar='"', escapechar='"', all_varchar=True, auto_detect=False, max_line_size=longest + 1,
                             columns={f"c{i}": "VARCHAR" for i in range(columns)}, **options).pl()
     finally:
         if not small:
@@ -154,13 +160,13 @@ def _read_csv(data: bytes, columns: int, **options) -> pl.DataFrame:
 
 def _strict(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` text cells; raises duckdb.Error at the first row that does not fit."""
-    return _read_csv(data, columns, strict_mode=True)
+    return _read_csv(data, len(data), len(data), columns, strict_mode=True)
 
 
 def _padded(data: bytes, columns: int) -> pl.DataFrame:
     """Every record as a row of `columns` + 1 cells, whatever its number of fields: empty cells as '', missing
     ones as NULL (a NULL marker the file does not hold), fields past the one after the header's dropped."""
-    return _read_csv(data, columns + 1, strict_mode=False, null_padding=True, parallel=False, na_values=[_unused(data)],
+    return _read_csv(data, len(data), len(data), columns + 1, strict_mode=False, null_padding=True, parallel=False, na_values=[_unused(data)],
                      allow_quoted_nulls=False)
 
 
@@ -206,8 +212,83 @@ def _names(header: list[str | None]) -> list[str]:
     return names
 
 
-def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame | None]:
+Read = tuple[pl.DataFrame | None, list[int], int, pl.DataFrame | None]
+
+
+def read(data: bytes) -> Read:
     """(cells of the data rows, their row numbers, the header's row number, problems or None)."""
+    text = _text(data)
+    return text if isinstance(text, tuple) else _cells(text, None)
+
+
+def read_many(files: list[bytes]) -> list[Callable[[], Read]]:
+    """read() of each file, as a call that returns it (or raises what read() would raise). The files whose
+    header has the same number of columns are parsed by one strict DuckDB reading of all of them (a file
+    name column tells them apart), which costs about what reading one small file costs; should that reading
+    fail (a file in it with a bad row), each file of the set is read on its own, as read() does."""
+    texts: list[_Text | Read | Exception] = []
+    for data in files:
+        try:
+            texts.append(_text(data))
+        except (pl.exceptions.PolarsError, duckdb.Error) as exc:
+            texts.append(exc)
+    rows: dict[int, pl.DataFrame] = {}
+    by_columns: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        if isinstance(text, _Text):
+            by_columns.setdefault(text.columns, []).append(i)
+    for columns, members in by_columns.items():
+        if len(members) > 1:
+            rows.update(zip(members, _strict_together([texts[i].data for i in members], columns) or []))
+
+    def result(i: int) -> Callable[[], Read]:
+        def get() -> Read:
+            text = texts[i]
+            if isinstance(text, Exception):
+                raise text
+            return text if isinstance(text, tuple) else _cells(text, rows.get(i))
+        return get
+    return [result(i) for i in range(len(files))]
+
+
+def _strict_together(files: list[bytes], columns: int) -> list[pl.DataFrame] | None:
+    """_strict() of each file, from one reading of all of them; None if any does not read (each is then read alone)."""
+    # removed file by file rather than by shutil.rmtree: the folder holds only these files
+    folder = tempfile.mkdtemp(prefix="r57-csv-")
+    paths = [os.path.join(folder, f"{i}.csv") for i in range(len(files))]
+    try:
+        for path, data in zip(paths, files):
+            with open(path, "wb") as handle:
+                handle.write(data)
+        frame = _read_csv(paths, max(map(len, files)), sum(map(len, files)), columns, strict_mode=True, filename=True)
+    except duckdb.Error:
+        return None
+    finally:
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        os.rmdir(folder)
+    parts = frame.partition_by("filename", as_dict=True, include_key=False)
+    if len(parts) != len(paths) or any((path,) not in parts for path in paths):
+        return None  # a file that gave no row: read alone, as ever
+    return [parts[(path,)] for path in paths]
+
+
+@dataclass
+class _Text:
+    """A file's text ready for DuckDB's reader: line breaks as LF, empty lines filled; with its header's facts."""
+
+    data: bytes
+    columns: int
+    header_row: int
+    blank_lines: bool
+    sentinel: str | None
+    empty_row: str
+
+
+def _text(data: bytes) -> "_Text | Read":
+    """The checks before parsing (encoding, limits, header, separator, wide lines) and the empty lines filled;
+    or read()'s answer when one of those checks refuses the file."""
     err = decoding_problem(data)
     if err is not None:
         return None, [], 1, err
@@ -245,8 +326,16 @@ def read(data: bytes) -> tuple[pl.DataFrame | None, list[int], int, pl.DataFrame
         filled = b"\n" + empty_row.encode("utf-8") + b"\n"
         data = data.replace(b"\n\n", filled).replace(b"\n\n", filled)
         data = (empty_row.encode("utf-8") + data) if data.startswith(b"\n") else data
+    return _Text(data, columns, header_row, blank_lines, sentinel, empty_row)
+
+
+def _cells(text: _Text, rows: pl.DataFrame | None) -> Read:
+    """read()'s answer from the prepared text and, if it was read already, its strict reading."""
+    data, columns, header_row, blank_lines, sentinel, empty_row = (
+        text.data, text.columns, text.header_row, text.blank_lines, text.sentinel, text.empty_row)
     try:
-        rows = _strict(data, columns)
+        if rows is None:
+            rows = _strict(data, columns)
     except duckdb.Error as exc:
         message = str(exc)
         line = re.search(r"CSV Error on Line: (\d+)", message)

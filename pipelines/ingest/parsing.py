@@ -36,6 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import Callable
 
 import babel.numbers
 import duckdb
@@ -102,14 +104,16 @@ class Table:
     header_row: int = 1  # the header's row number (CSV: the first row with a non-blank cell)
 
 
-def read_table(data: bytes, file_format: str) -> tuple[Table | None, pl.DataFrame | None]:
-    """Read the cells; typing happens later, per the contract, so nothing is guessed here."""
+def read_table(data: bytes, file_format: str, csv_read: Callable[[], csvfile.Read] | None = None
+               ) -> tuple[Table | None, pl.DataFrame | None]:
+    """Read the cells; typing happens later, per the contract, so nothing is guessed here.
+    csv_read: the CSV file's reading when it was read with others (csvfile.read_many)."""
     wrong = container_problem(data, file_format)
     if wrong is not None:
         return None, wrong
     if file_format == "csv":
         try:
-            cells, rows, header_row, err = csvfile.read(data)
+            cells, rows, header_row, err = (csv_read or partial(csvfile.read, data))()
         except (pl.exceptions.PolarsError, duckdb.Error) as exc:  # a file no check foresaw: quarantined, never a crash
             return None, problem(0, "(file)", None, f"CSV cannot be read: {str(exc).strip().splitlines()[0]}")
         if err is not None:
@@ -175,16 +179,21 @@ def _date_pattern(date_format: str, year: str) -> str | None:
     return "^" + "".join(fields.get(part, re.escape(part)) for part in re.split(r"(%[dmY])", date_format)) + "$"
 
 
-def _invisible_removed(frame: pl.DataFrame, free_text: list) -> str | None:
-    """What the submission record says about invisible characters dropped from free text (counted per column)."""
-    found = frame.select([pl.struct(
+def _invisible_removed(frame: pl.DataFrame, free_text: list) -> dict[int, str]:
+    """What each file's submission record says about invisible characters dropped from free text (counted per
+    column): file index -> note, for the files that had any."""
+    if not free_text:
+        return {}
+    found = frame.group_by(FILE, maintain_order=True).agg([pl.struct(
         characters.invisible_count(pl.col(c.name)).sum().alias("n"),
         pl.col("source_row").filter(pl.col(c.name).str.contains(characters.INVISIBLE)).min().alias("row"))
-        .alias(c.header) for c in free_text]).row(0, named=True) if free_text else {}
-    parts = [f"'{header}' {v['n']} (first at row {v['row']})" for header, v in found.items() if v["n"]]
-    if not parts:
-        return None
-    return "invisible characters (zero-width, bidi, BOM) removed from free text: " + ", ".join(parts)
+        .alias(c.header) for c in free_text])
+    notes = {}
+    for counts in found.iter_rows(named=True):
+        parts = [f"'{header}' {v['n']} (first at row {v['row']})" for header, v in counts.items() if header != FILE and v["n"]]
+        if parts:
+            notes[counts[FILE]] = "invisible characters (zero-width, bidi, BOM) removed from free text: " + ", ".join(parts)
+    return notes
 
 
 def parse_submission(
@@ -201,9 +210,60 @@ def parse_submission(
     cell shows it in the file's declared style, then read like any text number; the stored value is
     used where the written form would hide something (a count of 5.5 shown as "6", a date).
     """
-    table, err = read_table(data, file_format)
-    if err is not None:
-        return _rejected(err)
+    return parse_many([(data, file_format, reporting_date)], contract, references)[0]
+
+
+def parse_many(files: list[tuple[bytes, str, date | None]], contract: Contract,
+               references: dict[str, set[str]]) -> list[ParseResult]:
+    """parse_submission for several files of one contract ((bytes, format, reporting date) each), in order.
+
+    Each file is read and its header mapped on its own; then the cells of all of them are checked together,
+    in one pass of every expression over one frame with the file's index beside each row (`FILE`), which
+    costs about what checking one file costs: the per-file cost was the expressions, not the rows. Every
+    check, count and "first row" is taken per file, so each file is judged as if it were alone; should the
+    checking of the set fail unexpectedly, each file is parsed on its own (one file's fault stays its own)."""
+    results: list[ParseResult | None] = [None] * len(files)
+    sources: list[tuple[int, _Source, date | None]] = []
+    csv = [i for i, (data, file_format, _) in enumerate(files)
+           if file_format == "csv" and container_problem(data, file_format) is None]
+    csv_reads = dict(zip(csv, csvfile.read_many([files[i][0] for i in csv]))) if len(csv) > 1 else {}
+    for i, (data, file_format, day) in enumerate(files):
+        table, err = read_table(data, file_format, csv_reads.get(i))
+        if err is not None:
+            results[i] = _rejected(err)
+            continue
+        mapped = _mapped(table, contract)
+        if isinstance(mapped, ParseResult):
+            results[i] = mapped
+        else:
+            sources.append((i, mapped, day))
+    if len(sources) > 1:
+        try:
+            checked = _checked([s for _, s, _ in sources], contract, references, [d for _, _, d in sources])
+        except (pl.exceptions.PolarsError, duckdb.Error, ValueError):
+            checked = [_checked([s], contract, references, [d])[0] for _, s, d in sources]
+    else:
+        checked = _checked([s for _, s, _ in sources], contract, references, [d for _, _, d in sources]) if sources else []
+    for (i, _, _), result in zip(sources, checked):
+        results[i] = result
+    return results
+
+
+FILE, DAY = ":file", ":reporting_date"  # the row's file (index in the batch) and that file's reporting date
+
+
+@dataclass
+class _Source:
+    """One file's cells under the contract's column names (with their kinds and stored values), before checks."""
+
+    frame: pl.DataFrame
+    header_row: int
+    ignored: list[str]
+    notes: list[str]
+
+
+def _mapped(table: Table, contract: Contract) -> "_Source | ParseResult":
+    """The file's columns matched to the contract by header, or the file rejected for its header."""
     frame = table.text
     header_row = table.header_row
 
@@ -239,6 +299,17 @@ def parse_submission(
     else:
         frame = frame.with_columns(pl.Series("source_row", table.rows, dtype=pl.Int64))
     frame = frame.with_columns(pl.col("source_row").cast(pl.Int64))
+    # one column order for every file, so that files' frames stack
+    frame = frame.select("source_row", *[n + s for n in (c.name for c in contract.columns) for s in ("", KIND, STORED)])
+    return _Source(frame=frame, header_row=header_row, ignored=ignored, notes=list(table.notes))
+
+
+def _checked(sources: list[_Source], contract: Contract, references: dict[str, set[str]],
+             days: list[date | None]) -> list[ParseResult]:
+    """Every check of parse_submission on these files' cells at once, each file judged on its own rows."""
+    frame = pl.concat([s.frame.with_columns(pl.lit(i, dtype=pl.Int32).alias(FILE), pl.lit(day, dtype=pl.Date).alias(DAY))
+                       for i, (s, day) in enumerate(zip(sources, days))], how="vertical_relaxed")
+    problems: list[pl.DataFrame] = []  # each with FILE
     # Values as written (module docstring): a cell holding a character its column refuses gets that
     # problem and no other; the rest are normalised. Vietnamese text is stored NFC; empty cells are NULL.
     text_cols = [c.name for c in contract.columns]
@@ -257,43 +328,82 @@ def parse_submission(
                                 .alias(c + BAD) for c in text_cols])
     for column in (c for c in contract.columns if c.name in flagged):
         problems.append(frame.filter(pl.col(column.name + BAD)).select(
-            pl.col("source_row").alias("row"), pl.lit(column.header).alias("field"), pl.col(column.name).alias("value"),
+            FILE, pl.col("source_row").alias("row"), pl.lit(column.header).alias("field"), pl.col(column.name).alias("value"),
             characters.problem_reason(pl.col(column.name), column.name in one_line).alias("reason")))
     rewrite = {c: c in flagged and found[c]["rewrite"] for c in text_cols}
-    notes = list(table.notes)
-    removed = _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]])
-    if removed:
-        notes.append(removed)
+    notes = [list(s.notes) for s in sources]
+    for i, removed in _invisible_removed(frame, [c for c in contract.columns if c.name not in one_line and rewrite[c.name]]).items():
+        notes[i].append(removed)
     # Blank lines (a trailing newline too many, an empty spreadsheet row) carry nothing: skipped,
     # while the other rows keep the numbers a person sees in the file.
     frame = frame.with_columns(
         [characters.normalised(pl.col(c), c not in one_line, rewrite[c], c in odd_cols and found[c]["nfc"]).alias(c)
          for c in text_cols]).filter(~pl.all_horizontal([pl.col(c).is_null() for c in text_cols]))
-    if frame.height == 0:
-        return _rejected(problem(header_row, "(file)", None, "file has a header but no data rows"), ignored)
+    results: list[ParseResult | None] = [None] * len(sources)
+    for i in set(range(len(sources))) - set(frame.get_column(FILE).unique().to_list()):
+        results[i] = _rejected(problem(sources[i].header_row, "(file)", None, "file has a header but no data rows"),
+                               sources[i].ignored)
 
     # Declarations that hold for the whole file (unit, number style): one value, or the file is
     # rejected at the first row that says otherwise.
     by_name = {c.name: c for c in contract.columns}
     for name in contract.constant_columns:
-        declared = frame.filter(pl.col(name).is_not_null() & ~pl.col(name + BAD))
-        if declared.get_column(name).n_unique() > 1:
-            first_row, first = declared.row(0, named=True)["source_row"], declared.get_column(name)[0]
-            problems.append(declared.filter(pl.col(name) != first).head(1).select(
-                pl.col("source_row").alias("row"), pl.lit(by_name[name].header).alias("field"), pl.col(name).alias("value"),
-                pl.lit(f"declared once per file: row {first_row} says '{first}'").alias("reason")))
-    style = contract.number_style
+        declared = frame.filter(pl.col(name).is_not_null() & ~pl.col(name + BAD)).with_columns(
+            pl.col("source_row").first().over(FILE).alias(":first_row"), pl.col(name).first().over(FILE).alias(":first"))
+        problems.append(declared.filter(pl.col(name) != pl.col(":first")).group_by(FILE, maintain_order=True).head(1).select(
+            FILE, pl.col("source_row").alias("row"), pl.lit(by_name[name].header).alias("field"), pl.col(name).alias("value"),
+            pl.format("declared once per file: row {} says '{}'", ":first_row", ":first").alias("reason")))
+    styles = [contract.number_style] * len(sources)
     if contract.number_style_column:
-        declared = frame.get_column(contract.number_style_column).drop_nulls()
-        if declared.len():
-            mapping = contract.enums[by_name[contract.number_style_column].enum]
-            style = mapping.get(normalize_header(declared[0]), style)
+        mapping = contract.enums[by_name[contract.number_style_column].enum]
+        for i, declared in frame.filter(pl.col(contract.number_style_column).is_not_null()).group_by(FILE).agg(
+                pl.col(contract.number_style_column).first()).iter_rows():
+            styles[i] = mapping.get(normalize_header(declared), contract.number_style)
+    # the checks depend on the number style: files declaring the same one are checked together
+    checked = []
+    for style in dict.fromkeys(styles):
+        files = [i for i, s in enumerate(styles) if s == style and results[i] is None]
+        part = frame if len(files) == len(sources) else frame.filter(pl.col(FILE).is_in(files))
+        if part.height:
+            checked.append(_typed_checks(part, contract, references, style, notes))
+    frame = pl.concat([c[0] for c in checked]) if checked else frame.clear()
+    problems.extend(c[1] for c in checked if c[1] is not None)
+    names = checked[0][2] if checked else []
+
+    problems = [p.select(FILE, pl.col("row").cast(pl.Int64), *[pl.col(c).cast(pl.String) for c in ("field", "value", "reason")])
+                for p in problems if p.height]
+
+    def per_file(part: pl.DataFrame) -> dict[tuple[int], pl.DataFrame]:
+        # one file (a big one, most often): no copy of its rows into a partition
+        if len(sources) == 1:
+            return {(0,): part.drop(FILE)} if part.height else {}
+        return part.partition_by(FILE, as_dict=True, include_key=False)
+
+    by_file = per_file(pl.concat(problems)) if problems else {}
+    rows = per_file(frame.select(FILE, "source_row", *[pl.col(TYPED + name).alias(name) for name in names]))
+    for i, source in enumerate(sources):
+        if results[i] is not None:
+            continue
+        found = by_file.get((i,))
+        if found is not None and found.height:
+            results[i] = _rejected(found.cast(PROBLEM_SCHEMA).sort(["row", "field"]), source.ignored)
+        else:
+            results[i] = ParseResult(frame=rows[(i,)], problems=pl.DataFrame(schema=PROBLEM_SCHEMA),
+                                     ignored_columns=_named(source.ignored), notes=notes[i])
+    return results
+
+
+def _typed_checks(frame: pl.DataFrame, contract: Contract, references: dict[str, set[str]], style: str,
+                  notes: list[list[str]]) -> tuple[pl.DataFrame, pl.DataFrame | None, list[str]]:
+    """(rows with typed values, problems with FILE, typed column names) of files written in one number style."""
+    text_cols = [c.name for c in contract.columns]
+    problems: list[pl.DataFrame] = []
 
     # Typed XLSX cells are written as the cell shows them, in the file's declared style (numbers) or
     # date format (dates); from here on that is the value "as written", for every column type.
     group, decimal = babel.numbers.get_group_symbol(style), babel.numbers.get_decimal_symbol(style)
     # (a CSV file has no typed cell, nor has an XLSX column of text cells: nothing to write for those)
-    with_typed = set() if table.kind is None else {c for c, found in frame.select(
+    with_typed = {c for c, found in frame.select(
         [pl.col(c + KIND).is_not_null().any().alias(c) for c in text_cols]).row(0, named=True).items() if found}
     frame = frame.with_columns([
         pl.when(pl.col(c + KIND).eq_missing(xlsx.NUMBER)).then(pl.col(c).str.replace_many({",": group, ".": decimal}))
@@ -330,9 +440,9 @@ def parse_submission(
             checks.append(
                 (raw.is_not_null() & parsed.is_null() & ~two_digits, f"not a valid date in the declared format {date_shown}")
             )
-            if column.not_after_reporting_date and reporting_date is not None:
-                checks.append((parsed > pl.lit(reporting_date),
-                               f"date is after the reporting date {reporting_date:%d/%m/%Y}"))
+            if column.not_after_reporting_date:
+                checks.append((parsed > pl.col(DAY),
+                               pl.format("date is after the reporting date {}", pl.col(DAY).dt.strftime("%d/%m/%Y"))))
             typed.append(parsed.alias(column.name))
         elif column.type == "number":
             well_formed, parsed = number_columns(raw, style, column.parsed_as)
@@ -351,11 +461,11 @@ def parse_submission(
             typed.extend(parsed)
             rounded = frame.filter(typed_number & well_formed & (stored.cast(pl.Decimal(38, 9), strict=False) != parsed[0])) \
                 if column.name in with_typed else frame.clear()
-            if rounded.height:
-                first = rounded.row(0, named=True)
-                notes.append(f"{rounded.height} typed number(s) in '{column.header}' hold more decimals than their cell "
-                             f"format shows and were loaded as shown (row {first['source_row']}: "
-                             f"{first[column.name + STORED].replace('.', decimal)} shown as {first[column.name]})")
+            for i, count, first_row, first_stored, first_shown in rounded.group_by(FILE, maintain_order=True).agg(
+                    pl.len(), pl.col("source_row").first(), pl.col(column.name + STORED).first(), pl.col(column.name).first()).iter_rows():
+                notes[i].append(f"{count} typed number(s) in '{column.header}' hold more decimals than their cell "
+                                f"format shows and were loaded as shown (row {first_row}: "
+                                f"{first_stored.replace('.', decimal)} shown as {first_shown})")
         elif column.type == "integer":
             # a typed count is its stored value: 5.0 is 5, and 5.5 is refused even where the format shows "6"
             whole = stored.str.contains(r"^[+-]?[0-9]+$")
@@ -403,7 +513,7 @@ def parse_submission(
         # Compared on typed values ("Tháng" = "tháng"); an empty optional part ("all groups") counts as a value.
         required_keys = [c.name for c in contract.columns if c.name in contract.key and c.required]
         checked = checked.with_columns(
-            (pl.struct([pl.col(TYPED + k) for k in contract.key]).is_duplicated()
+            (pl.struct([pl.col(FILE), *[pl.col(TYPED + k) for k in contract.key]]).is_duplicated()
              & pl.all_horizontal([pl.col(TYPED + k).is_not_null() for k in required_keys])).alias(f":check{len(checks_found)}"))
         checks_found.append((
             pl.lit(True), "+".join(c.header for c in contract.columns if c.name in contract.key),
@@ -412,11 +522,7 @@ def parse_submission(
     hits = checked.select([pl.col(f":check{i}").any() for i in range(len(checks_found))]).row(0) if checks_found else ()
     problems.extend(
         checked.filter(pl.col(f":check{i}")).select(
-            pl.col("source_row").alias("row"), pl.lit(field).alias("field"), value.alias("value"), reason.alias("reason"))
+            FILE, pl.col("source_row").alias("row"), pl.lit(field).alias("field"), value.alias("value"), reason.alias("reason"))
         for i, ((_, field, value, reason), hit) in enumerate(zip(checks_found, hits)) if hit)
 
-    all_problems = (pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA).sort(["row", "field"])
-    if all_problems.height:
-        return _rejected(all_problems, ignored)
-    return ParseResult(frame=checked.select("source_row", *[pl.col(TYPED + name).alias(name) for name in names]),
-                       problems=all_problems, ignored_columns=_named(ignored), notes=notes)
+    return checked, (pl.concat(problems, how="vertical_relaxed") if problems else None), names

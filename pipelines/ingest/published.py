@@ -7,6 +7,7 @@ load or quarantine whole), identified by document code instead of the agency fil
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import polars as pl
 
@@ -21,13 +22,14 @@ def load_published(settings: Settings, log=None) -> LoadSummary:
     documents = pl.read_csv(settings.reference_dir / "report_documents.csv", infer_schema=False)
     as_of = dict(zip(documents["document"], documents["as_of"]))
     references = {"document": set(as_of)}
-
-    def identify(file_name: str):
-        stem, _, ext = file_name.rpartition(".")
-        if stem not in as_of:
-            return None, problem(0, "(file name)", stem, f"unknown document '{stem}'; list it in sources/reference/report_documents.csv")
-        return {"agency_code": None, "domain": "published_figures",
-                "reporting_date": date.fromisoformat(as_of[stem]), "ext": ext.lower()}, None
-
     paths = sorted(folder.glob("*.csv"))
-    return load_paths(settings, paths, identify, references, load_contracts(settings.contracts_dir), log=log)
+    # a partial of a module function, which the loader's worker processes can receive
+    return load_paths(settings, paths, partial(_identify, as_of=as_of), references, load_contracts(settings.contracts_dir), log=log)
+
+
+def _identify(file_name: str, as_of: dict[str, str]):
+    stem, _, ext = file_name.rpartition(".")
+    if stem not in as_of:
+        return None, problem(0, "(file name)", stem, f"unknown document '{stem}'; list it in sources/reference/report_documents.csv")
+    return {"agency_code": None, "domain": "published_figures",
+            "reporting_date": date.fromisoformat(as_of[stem]), "ext": ext.lower()}, None
