@@ -1,4 +1,14 @@
 -- Periodic snapshot: one row per task per reporting date, from the submission in force.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_reporting_dates',
+    on_schema_change='fail',
+    meta={'input_domain': 'task_status'},
+    post_hook="{{ record_incremental_inputs('task_status') }}"
+) }}
+-- Incremental by reporting date (macros/incremental_by_reporting_date.sql): an incremental run
+-- recomputes only the dates whose task_status submissions in force changed.
+-- depends_on: {{ ref('int_submissions__current') }}
 select
     t.programme_code || ':' || t.task_id || '@' || strftime(t.reporting_date, '%Y-%m-%d') as task_snapshot_key,
     t.programme_code || ':' || t.task_id as task_key,
@@ -18,3 +28,4 @@ select
     t.source_row
 from {{ ref('int_task_status__current') }} as t
 join {{ ref('stg_reference__task_statuses') }} as s using (status_code)
+where {{ reporting_date_filter('task_status', 't.reporting_date') }}
