@@ -88,3 +88,14 @@ rebuilds the fact and its record from everything.
     insert into {{ incremental_inputs_relation() }}
     select '{{ this.identifier }}', reporting_date, submission_id from ({{ _in_force_inputs(domain) }})
 {% endmacro %}
+
+{#- The config of such a fact: `{{ incremental_by_reporting_date('task_status') }}` at the top of the model. -#}
+{% macro incremental_by_reporting_date(domain) %}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='replace_reporting_dates',
+        on_schema_change='fail',
+        meta={'input_domain': domain},
+        post_hook="{{ record_incremental_inputs('" ~ domain ~ "') }}"
+    ) }}
+{% endmacro %}

@@ -1,11 +1,5 @@
 -- Periodic snapshot: one row per task per reporting date, from the submission in force.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_reporting_dates',
-    on_schema_change='fail',
-    meta={'input_domain': 'task_status'},
-    post_hook="{{ record_incremental_inputs('task_status') }}"
-) }}
+{{ incremental_by_reporting_date('task_status') }}
 -- Incremental by reporting date (macros/incremental_by_reporting_date.sql): an incremental run
 -- recomputes only the dates whose task_status submissions in force changed.
 -- depends_on: {{ ref('int_submissions__current') }}

@@ -1,11 +1,5 @@
 -- What each agency declared about its own tasks, per programme and reporting date.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_reporting_dates',
-    on_schema_change='fail',
-    meta={'input_domain': 'task_summary'},
-    post_hook="{{ record_incremental_inputs('task_summary') }}"
-) }}
+{{ incremental_by_reporting_date('task_summary') }}
 -- Incremental by reporting date (macros/incremental_by_reporting_date.sql): an incremental run
 -- recomputes only the dates whose task_summary submissions in force changed.
 -- depends_on: {{ ref('int_submissions__current') }}
