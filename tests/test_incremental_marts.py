@@ -174,3 +174,27 @@ def test_a_changed_reference_file_rebuilds_the_marts_whole(tmp_path, generated):
     ok, lines = _load(settings)
     assert ok and any(line.startswith("nothing changed since run ") for line in lines)
     assert not any("Running dbt command" in line for line in lines)
+
+
+def test_the_record_of_a_whole_build_survives_the_next_build_start(tmp_path):
+    """marts_inputs is written only after a whole full refresh, and a later build's start keeps it."""
+    from pipelines.build_state import full_refresh_reason, mark_building, marts_inputs, record_marts_inputs
+    from pipelines.ingest.contracts import load_contracts
+    from pipelines.warehouse import ensure_tables
+
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path)
+    inputs = marts_inputs(settings)
+    assert {"reference/task_statuses.csv", "dbt/models/marts/fct_task_status.sql",
+            "contracts/task_status.yml", "documents/GOV_2025.txt"} <= inputs.keys()
+    with duckdb.connect(str(tmp_path / "state.duckdb")) as con:
+        ensure_tables(con, load_contracts(settings.contracts_dir))
+        assert full_refresh_reason(con, inputs) == "no full build of the marts is recorded in this warehouse yet"
+        mark_building(con, "fingerprint-1", "run-1")
+        record_marts_inputs(con, inputs)
+        mark_building(con, "fingerprint-2", "run-2")
+        assert full_refresh_reason(con, inputs) is None
+        changed = {**inputs, "reference/agencies.csv": "0" * 64, "dbt/models/new.sql": "1" * 64}
+        del changed["contracts/task_status.yml"]
+        assert full_refresh_reason(con, changed) == (
+            "changed since the marts were last built whole: contracts/task_status.yml, dbt/models/new.sql, "
+            "reference/agencies.csv (these can change rows of any reporting date)")
