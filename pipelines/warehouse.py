@@ -66,8 +66,11 @@ CREATE TABLE IF NOT EXISTS audit.build_state (
     status       VARCHAR NOT NULL,   -- building | built
     run_id       VARCHAR NOT NULL,   -- the Dagster run that started (and, once built, finished) the build
     started_at   TIMESTAMP NOT NULL,
-    built_at     TIMESTAMP
+    built_at     TIMESTAMP,
+    marts_inputs VARCHAR             -- JSON: digest of each file the marts were last built from whole (full refresh)
 );
+-- a warehouse built before marts_inputs existed gets it (empty: its next build is a full refresh)
+ALTER TABLE audit.build_state ADD COLUMN IF NOT EXISTS marts_inputs VARCHAR;
 
 """
 

@@ -1,4 +1,8 @@
 -- Periodic snapshot: one row per task per reporting date, from the submission in force.
+{{ incremental_by_reporting_date('task_status') }}
+-- Incremental by reporting date (macros/incremental_by_reporting_date.sql): an incremental run
+-- recomputes only the dates whose task_status submissions in force changed.
+-- depends_on: {{ ref('int_submissions__current') }}
 select
     t.programme_code || ':' || t.task_id || '@' || strftime(t.reporting_date, '%Y-%m-%d') as task_snapshot_key,
     t.programme_code || ':' || t.task_id as task_key,
@@ -18,3 +22,4 @@ select
     t.source_row
 from {{ ref('int_task_status__current') }} as t
 join {{ ref('stg_reference__task_statuses') }} as s using (status_code)
+where {{ reporting_date_filter('task_status', 't.reporting_date') }}

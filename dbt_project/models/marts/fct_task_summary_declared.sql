@@ -1,4 +1,8 @@
 -- What each agency declared about its own tasks, per programme and reporting date.
+{{ incremental_by_reporting_date('task_summary') }}
+-- Incremental by reporting date (macros/incremental_by_reporting_date.sql): an incremental run
+-- recomputes only the dates whose task_summary submissions in force changed.
+-- depends_on: {{ ref('int_submissions__current') }}
 select
     agency_code || ':' || programme_code || '@' || strftime(reporting_date, '%Y-%m-%d') as summary_key,
     agency_code,
@@ -16,3 +20,4 @@ select
     file_name,
     source_row
 from {{ ref('int_task_summary__current') }}
+where {{ reporting_date_filter('task_summary', 'reporting_date') }}
