@@ -130,12 +130,16 @@ def unchanged_since(con: duckdb.DuckDBPyConnection, current: str) -> Recorded | 
     return last if last and last.status == "built" and last.fingerprint == current else None
 
 
-def mark_building(con: duckdb.DuckDBPyConnection, current: str, run_id: str) -> None:
-    """Before anything is rebuilt: from here until mark_built, the recorded state matches no input (marts_inputs kept)."""
-    con.execute("INSERT INTO audit.build_state (one_row, fingerprint, status, run_id, started_at, built_at) "
-                "VALUES (true, ?, 'building', ?, ?, NULL) ON CONFLICT (one_row) DO UPDATE SET "
+def mark_building(con: duckdb.DuckDBPyConnection, current: str, run_id: str, full_refresh: bool = False) -> None:
+    """Before anything is rebuilt: from here until mark_built, the recorded state matches no input (marts_inputs kept).
+
+    full_refresh: this build rebuilds the marts whole; the rules step reads it (quality/incremental.py) and
+    re-evaluates everything too."""
+    con.execute("INSERT INTO audit.build_state (one_row, fingerprint, status, run_id, started_at, built_at, full_refresh) "
+                "VALUES (true, ?, 'building', ?, ?, NULL, ?) ON CONFLICT (one_row) DO UPDATE SET "
                 "fingerprint = excluded.fingerprint, status = excluded.status, run_id = excluded.run_id, "
-                "started_at = excluded.started_at, built_at = NULL", [current, run_id, datetime.now()])
+                "started_at = excluded.started_at, built_at = NULL, full_refresh = excluded.full_refresh",
+                [current, run_id, datetime.now(), full_refresh])
 
 
 def mark_built(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:

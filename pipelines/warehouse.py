@@ -67,10 +67,12 @@ CREATE TABLE IF NOT EXISTS audit.build_state (
     run_id       VARCHAR NOT NULL,   -- the Dagster run that started (and, once built, finished) the build
     started_at   TIMESTAMP NOT NULL,
     built_at     TIMESTAMP,
-    marts_inputs VARCHAR             -- JSON: digest of each file the marts were last built from whole (full refresh)
+    marts_inputs VARCHAR,            -- JSON: digest of each file the marts were last built from whole (full refresh)
+    full_refresh BOOLEAN             -- this build rebuilds the marts whole (the rules step then re-evaluates all)
 );
--- a warehouse built before marts_inputs existed gets it (empty: its next build is a full refresh)
+-- a warehouse built before these columns existed gets them (empty: its next build is a full refresh)
 ALTER TABLE audit.build_state ADD COLUMN IF NOT EXISTS marts_inputs VARCHAR;
+ALTER TABLE audit.build_state ADD COLUMN IF NOT EXISTS full_refresh BOOLEAN;
 
 """
 

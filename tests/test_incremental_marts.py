@@ -30,12 +30,18 @@ LEAD, ASSIGNED, STATUS_COLUMN = 2, 9, 11  # columns of a task-status file
 
 
 def _load(settings: Settings, run_config: dict | None = None) -> tuple[bool, list[str]]:
-    """One full_load run: success and the dbt step's log lines."""
+    """One full_load run: success and the log lines of the dbt step and the rules step."""
     with DagsterInstance.ephemeral() as instance:
         result = build_definitions(settings).resolve_job_def("full_load").execute_in_process(
             instance=instance, run_config=run_config or {}, raise_on_error=False)
-        lines = [e.user_message for e in instance.all_logs(result.run_id) if e.step_key == "warehouse_models"]
+        lines = [e.user_message for e in instance.all_logs(result.run_id)
+                 if e.step_key in ("warehouse_models", "audit__dq_findings")]
     return result.success, lines
+
+
+def _rules_line(lines: list[str]) -> str:
+    (line,) = [line for line in lines if " figures (" in line]
+    return line
 
 
 def _read(path: Path) -> list[list[str]]:
@@ -54,16 +60,18 @@ def _marts(path: Path) -> dict[str, int]:
         return dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall())
 
 
-def _differences(left: Path, right: Path) -> dict[str, tuple[int, int, int]]:
-    """Per mart table: rows only in left, rows only in right (EXCEPT ALL), rows in right."""
+def _differences(left: Path, right: Path, schema: str = "marts",
+                 tables: tuple[str, ...] = ()) -> dict[str, tuple[int, int, int]]:
+    """Per table of the schema (every one, or these): rows only in left, rows only in right (EXCEPT ALL), rows in right."""
     with duckdb.connect(":memory:") as con:
         con.execute(f"ATTACH '{left}' AS l (READ_ONLY)")
         con.execute(f"ATTACH '{right}' AS r (READ_ONLY)")
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'r' AND schema_name = 'marts' ORDER BY 1").fetchall()]
-        return {t: (con.execute(f"SELECT count(*) FROM (FROM l.marts.{t} EXCEPT ALL FROM r.marts.{t})").fetchone()[0],
-                    con.execute(f"SELECT count(*) FROM (FROM r.marts.{t} EXCEPT ALL FROM l.marts.{t})").fetchone()[0],
-                    con.execute(f"SELECT count(*) FROM r.marts.{t}").fetchone()[0])
+        tables = tables or tuple(t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'r' AND schema_name = ? ORDER BY 1",
+            [schema]).fetchall())
+        return {t: (con.execute(f"SELECT count(*) FROM (FROM l.{schema}.{t} EXCEPT ALL FROM r.{schema}.{t})").fetchone()[0],
+                    con.execute(f"SELECT count(*) FROM (FROM r.{schema}.{t} EXCEPT ALL FROM l.{schema}.{t})").fetchone()[0],
+                    con.execute(f"SELECT count(*) FROM r.{schema}.{t}").fetchone()[0])
                 for t in tables}
 
 
@@ -115,6 +123,7 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, generated):
     assert INCREMENTAL_LINE in lines
     assert any(line.startswith("Running dbt command: ") and " build --vars " in line for line in lines)
     assert not any("--full-refresh" in line for line in lines)
+    assert "(only what the new files touched re-evaluated)" in _rules_line(lines)
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         versions = con.execute("SELECT file_name, reporting_date::VARCHAR, version, status FROM audit.submissions "
@@ -135,9 +144,15 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, generated):
     assert ok
     assert "dbt build --full-refresh: asked for (run config full_refresh)" in lines
     assert any(line.startswith("Running dbt command: ") and " build --full-refresh --vars " in line for line in lines)
+    # marts rebuilt whole: the rules step re-evaluates everything (audit.build_state.full_refresh)
+    assert "(all re-evaluated)" in _rules_line(lines)
     differences = _differences(settings.duckdb_path, full.duckdb_path)
     assert {"fct_task_status", "fct_task_summary_declared", "incremental_inputs", "dim_task"} <= differences.keys()
     assert {t: d for t, d in differences.items() if d[:2] != (0, 0) or d[2] == 0} == {}
+    # and the findings the incremental evaluation kept and redid are those of the full one
+    findings = _differences(settings.duckdb_path, full.duckdb_path, schema="audit",
+                            tables=("dq_findings", "dq_finding_sources", "dq_figures"))
+    assert {t: d for t, d in findings.items() if d[:2] != (0, 0) or d[2] == 0} == {}
 
 
 def test_a_changed_reference_file_rebuilds_the_marts_whole(tmp_path, generated):

@@ -47,7 +47,7 @@ def transform_assets(project: DbtProject, files_digest: str) -> AssetsDefinition
             last = unchanged_since(con, current) if skippable else None
             if last is None:
                 reason = "asked for (run config full_refresh)" if config.full_refresh else full_refresh_reason(con, inputs)
-                mark_building(con, current, context.run_id)
+                mark_building(con, current, context.run_id, full_refresh=bool(reason))
         if last is not None:
             # No output: dbt's assets are optional (skippable), so Dagster skips the rules, GX and the
             # report after this step, and the dbt tests' checks show as skipped, neither passed nor failed.
