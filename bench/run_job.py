@@ -5,7 +5,8 @@
 Writes OUT.json: success, wall seconds (from before the code location is imported to the end of the run),
 import seconds, seconds per step read from the run's own STEP_START / STEP_SUCCESS (or STEP_FAILURE)
 events, and per step the highest RSS of this process and its children (dbt runs as a subprocess), sampled
-every 0.2 s from /proc; dbt's own elapsed time (its run_results.json) beside the dbt step's. The caller (bench/national.py) measures this process's peak RSS; a process per run
+every 0.2 s from /proc; beside the dbt step's time, dbt's own: its process (from dagster-dbt's "Running" to its
+"Finished dbt command" log lines: dbt's start-up included) and its run_results.json elapsed_time (start-up excluded). The caller (bench/national.py) measures this process's peak RSS; a process per run
 keeps the figures of one run apart from the next.
 """
 
@@ -74,8 +75,12 @@ def main(warehouse: Path, inbox: Path, out: Path) -> None:
     begun: dict[str, float] = {}
     steps: dict[str, float] = {}
     rss: dict[str, int] = {}
+    dbt_process: dict[str, float] = {}  # dagster-dbt logs the dbt command when it starts it and when it has ended
     for entry in logs:
         event = entry.dagster_event
+        for mark in ("Running", "Finished"):
+            if entry.user_message.startswith(f"{mark} dbt command: "):
+                dbt_process.setdefault(mark, entry.timestamp)
         if event is None or event.step_key is None:
             continue
         if event.event_type == DagsterEventType.STEP_START:
@@ -85,7 +90,9 @@ def main(warehouse: Path, inbox: Path, out: Path) -> None:
             rss[event.step_key] = sampler.peak(begun.get(event.step_key, entry.timestamp), entry.timestamp)
     out.write_text(json.dumps({"success": result.success, "wall_s": round(wall, 2), "import_s": round(imported, 2),
                                "events": len(logs), "steps_s": steps, "steps_peak_tree_rss_mb": rss,
-                               "dbt_elapsed_s": dbt_elapsed(settings.dbt_project_dir, result.run_id)},
+                               "dbt_elapsed_s": dbt_elapsed(settings.dbt_project_dir, result.run_id),
+                               "dbt_process_s": (round(dbt_process["Finished"] - dbt_process["Running"], 2)
+                                                 if len(dbt_process) == 2 else None)},
                               indent=1), encoding="utf-8")
 
 
