@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.build_state import files_digest
 from pipelines.logsafe import md_list, one_line
 from pipelines.quality.engine import RULES_DUCKDB_SETTINGS, evaluate
+from pipelines.quality.incremental import marts_fully_refreshed
 from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.gx_suites import current_results, docs_index, load_suites, run_suites, store_results
 from pipelines.quality.rules import Catalogue, Rule, load_catalogue
@@ -78,7 +79,8 @@ def findings_asset(settings: Settings) -> AssetsDefinition:
             # the catalogue the checks were declared from: one set of rules per code location load. Only what
             # the files received since the last evaluation touched is redone, unless the catalogue or the
             # reference data, contracts, dbt project or code changed (files_digest): then all of it.
-            summary = evaluate(con, catalogue, incremental=True, basis=files_digest(settings))
+            summary = evaluate(con, catalogue, incremental=not marts_fully_refreshed(con, context.run_id),
+                               basis=files_digest(settings))
             lifecycle = update_lifecycle(con)
             samples = {
                 rule_id: [m for (m,) in con.execute(

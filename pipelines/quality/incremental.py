@@ -19,7 +19,7 @@ contains every row whose value can have changed:
 A full evaluation runs instead when asked, when there is no state yet, when the basis differs (the
 rule catalogue, plus what the caller adds: pipelines/assets/quality.py adds the digest of the
 reference data, contracts, dbt project and code, audit.build_state's files), or when the marts were
-rebuilt from scratch (marts_fully_refreshed).
+rebuilt from scratch in this run (marts_fully_refreshed, read by the caller).
 """
 
 from __future__ import annotations
@@ -68,17 +68,16 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             [name]).fetchall())
 
 
-def marts_fully_refreshed(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the transform step rebuilt the marts from scratch in this build.
+def marts_fully_refreshed(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """True when this run's transform step rebuilt the marts whole (audit.build_state, pipelines/build_state.py).
 
-    The one signal read from the transform side: a boolean column `full_refresh` in audit.build_state,
-    if that table has it (absent: the marts changed only by the files received).
+    The rules step then evaluates everything (evaluate(incremental=False)): asked for or not, a full refresh
+    is when a data engineer expects every figure checked again. Only this run's flag counts: a later
+    evaluation of the same marts (a run killed after dbt, then re-run) may go incremental again.
     """
-    has = con.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = 'audit' "
-                      "AND table_name = 'build_state' AND column_name = 'full_refresh'").fetchall()
-    if not has:
+    if not _has_table(con, "build_state"):
         return False
-    row = con.execute("SELECT bool_or(full_refresh) FROM audit.build_state").fetchone()
+    row = con.execute("SELECT full_refresh FROM audit.build_state WHERE run_id = ?", [run_id]).fetchone()
     return bool(row and row[0])
 
 
@@ -88,7 +87,7 @@ def can_run_incrementally(con: duckdb.DuckDBPyConnection, basis: str) -> bool:
                                              "dq_figures", "dq_finding_sources", "dq_rules")):
         return False
     stored = con.execute("SELECT basis FROM audit.dq_state").fetchall()
-    return stored == [(basis,)] and not marts_fully_refreshed(con)
+    return stored == [(basis,)]
 
 
 def touched_dates(con: duckdb.DuckDBPyConnection) -> list:
