@@ -30,6 +30,9 @@ ANALYST_SCHEMAS = ("marts", "audit")
 # reads storage versions 64-68; this is 65) open it. The warehouse itself is 2.0's version 69.
 STORAGE_VERSION = "v1.2.0"
 COPY_ALIAS = "analyst_copy"
+# Copying holds little at once: capped, the national bench's copy peaks at 0.7 GB RSS instead of 1.2 GB
+# (4.7 s instead of 4.2 s); no progress bar in the run's log.
+PUBLISH_DUCKDB_SETTINGS = ("SET memory_limit = '512MB'", "SET enable_progress_bar = false")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ def publish(settings: Settings, log=None) -> Published:
     temporary = final.with_name(f"{final.name}.{os.getpid()}.tmp")
     try:
         with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds, log=log) as con:
+            for setting in PUBLISH_DUCKDB_SETTINGS:
+                con.execute(setting)
             source = con.execute("SELECT current_database()").fetchone()[0]
             con.execute(f"ATTACH {_literal(str(temporary))} AS {_ident(COPY_ALIAS)} "
                         f"(READ_WRITE, STORAGE_VERSION {_literal(STORAGE_VERSION)})")
