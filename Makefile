@@ -42,6 +42,13 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 	@echo "Data-quality report:   $(R57_WAREHOUSE_DIR)/reports/dq_report.html"
 	@echo "Findings (CSV, XLSX):  $(R57_WAREHOUSE_DIR)/reports/dq_findings.csv  $(R57_WAREHOUSE_DIR)/reports/dq_findings.xlsx"
 
+# The analyst copy (published after every load: pipelines/publish.py), read-only in the DuckDB CLI from PyPI
+# (duckdb-cli, a locked dev dependency); it opens while a load runs. Queries can be piped in: `make -s sql < q.sql`.
+.PHONY: sql
+sql: install
+	@test -f $(R57_WAREHOUSE_DIR)/analyst.duckdb || { echo "error: $(R57_WAREHOUSE_DIR)/analyst.duckdb does not exist yet: run \`make run\` first"; exit 1; }
+	@$(BIN)/duckdb -readonly $(R57_WAREHOUSE_DIR)/analyst.duckdb
+
 test: install
 	$(BIN)/pytest
 

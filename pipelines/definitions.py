@@ -12,6 +12,7 @@ import functools
 from dagster import AssetSelection, Definitions, define_asset_job, definitions, in_process_executor
 
 from pipelines.assets.ingest import ingest_assets
+from pipelines.assets.publish import analyst_copy
 from pipelines.assets.quality import findings_asset, gx_asset
 from pipelines.assets.report import dq_report
 from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
@@ -42,7 +43,7 @@ def _definitions_for(settings: Settings, digest: str) -> Definitions:
     project = dbt_project(settings)
     return Definitions(
         assets=[ingest_assets(settings), transform_assets(project, digest), findings_asset(settings), gx_asset(settings),
-                dq_report, round_report],
+                dq_report, analyst_copy, round_report],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],
         sensors=[inbox_sensor(full_load, settings), run_hygiene_sensor],

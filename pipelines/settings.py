@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         return self.warehouse_dir / "reports"
 
     @property
+    def analyst_path(self) -> Path:
+        """The read-only analyst copy of the marts and audit tables (pipelines/publish.py)."""
+        return self.warehouse_dir / "analyst.duckdb"
+
+    @property
     def sources_dir(self) -> Path:
         return self.home / "sources"
 
