@@ -14,7 +14,7 @@ DBT_FILES   := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v
 export R57_WAREHOUSE_DIR ?= $(WAREHOUSE)
 export DAGSTER_HOME
 
-.PHONY: install run test dev clean bench bench-ingest bench-xlsx bench-gx
+.PHONY: install run test dev clean docs bench bench-ingest bench-xlsx bench-gx
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 (or pass PYTHON=/path/to/python3.11)"; exit 1; }
@@ -54,6 +54,18 @@ test: install
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+# The dbt docs (models, sources, columns, lineage) as one self-contained page: $(WAREHOUSE)/reports/dbt_docs.html.
+# Needs a built warehouse (`make run` first): the catalog (column types, row counts) is read from it, so run it
+# while no load is running. dbt's working files go to a scratch folder, not dbt_project/target.
+DOCS_TARGET := $(WAREHOUSE)/dbt_docs_target
+docs: install
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --quiet --profiles-dir . --project-dir . \
+		--target-path $(DOCS_TARGET) --vars '{duckdb_path: "$(R57_WAREHOUSE_DIR)/r57.duckdb"}'
+	mkdir -p $(R57_WAREHOUSE_DIR)/reports
+	cp $(DOCS_TARGET)/static_index.html $(R57_WAREHOUSE_DIR)/reports/dbt_docs.html
+	rm -rf $(DOCS_TARGET)
+	@echo "dbt docs (one page):   $(R57_WAREHOUSE_DIR)/reports/dbt_docs.html"
 
 clean:
 	rm -rf $(WAREHOUSE) dbt_project/target dbt_project/logs

@@ -84,6 +84,11 @@ rebuilds the fact and its record from everything.
 {% macro record_incremental_inputs(domain) %}
     create table if not exists {{ incremental_inputs_relation() }} (
         model varchar not null, reporting_date date not null, submission_id varchar not null);
+    {#- the ledger is no model, so persist_docs cannot describe it: the warehouse must describe every mart table -#}
+    comment on table {{ incremental_inputs_relation() }} is 'Bookkeeping of the incremental facts: the submissions in force each was last built from, per reporting date (macros/incremental_by_reporting_date.sql). Not for analysis.';
+    comment on column {{ incremental_inputs_relation() }}.model is 'The fact (fct_task_status, fct_task_summary_declared).';
+    comment on column {{ incremental_inputs_relation() }}.reporting_date is 'Reporting date of the partition.';
+    comment on column {{ incremental_inputs_relation() }}.submission_id is 'A submission in force at that date when the partition was built (audit.submissions).';
     delete from {{ incremental_inputs_relation() }} where model = '{{ this.identifier }}';
     insert into {{ incremental_inputs_relation() }}
     select '{{ this.identifier }}', reporting_date, submission_id from ({{ _in_force_inputs(domain) }})

@@ -11,6 +11,7 @@ from pipelines.quality.gx_suites import current_results
 from pipelines.report.pair_review import write_pair_review
 from pipelines.report.render import write_report
 from pipelines.resources import WarehouseResource
+from pipelines.schema_docs import comment_sources
 from pipelines.warehouse import connect
 
 
@@ -31,6 +32,8 @@ def dq_report(context, warehouse: WarehouseResource):
     # Report-figure pairs that may state the same quantity, for an auditor's decision (README: "Reviewing restatements").
     pairs = write_pair_review(settings)
     with connect(settings.duckdb_path, wait_seconds=settings.lock_wait_seconds, log=context.log.warning) as con:
+        # after every step that writes the audit tables (the rules step recreates audit.dq_*)
+        comment_sources(con, settings.dbt_project_dir / "target" / "manifest.json")
         # the last step of the build: only now may the next run trust what this one built
         if mark_built(con, context.run_id):
             context.log.info("build recorded: a next run with the same inputs ends after the ingest")
