@@ -62,10 +62,13 @@ def daily_schedule(job) -> ScheduleDefinition:
     )
 
 
+def _state(entries) -> dict[str, str]:
+    return {printable(e.rel): f"{e.kind}:{e.stat.st_size}:{e.stat.st_mtime_ns}" for e in entries}
+
+
 def inbox_state(inbox, log=None) -> dict[str, str]:
     """entry path (relative to the inbox, escaped if not printable) -> kind:size:mtime, for every entry the loader registers."""
-    return {printable(e.rel): f"{e.kind}:{e.stat.st_size}:{e.stat.st_mtime_ns}"
-            for e in list_inbox(inbox, log or (lambda line: None))}
+    return _state(list_inbox(inbox, log or (lambda line: None)))
 
 
 def registered_state(settings: Settings, log=None) -> dict[str, str]:
@@ -80,8 +83,7 @@ def registered_state(settings: Settings, log=None) -> dict[str, str]:
                            "WHERE table_schema = 'audit' AND table_name = 'submissions'").fetchall()[0][0]:
             return {}
         registry = Registry(con)
-    return {printable(e.rel): f"{e.kind}:{e.stat.st_size}:{e.stat.st_mtime_ns}"
-            for e in entries if registry.registered_unchanged(e)}
+    return _state(e for e in entries if registry.registered_unchanged(e))
 
 
 def inbox_sensor(job, settings: Settings):

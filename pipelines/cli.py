@@ -41,7 +41,7 @@ def _plain_console(stream):
             def format(self, record):
                 meta = getattr(record, "dagster_meta", {}) or {}
                 where = meta.get("step_key") or "run"
-                return f"  {record.levelname.lower():7} {where}: {meta.get('orig_message', record.getMessage())}"
+                return f"  {record.levelname:7} {where}: {meta.get('orig_message', record.getMessage())}"
 
         handler.setFormatter(Plain())
         log.addHandler(handler)
