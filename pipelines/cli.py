@@ -165,7 +165,7 @@ def run_full_load(settings: Settings, out, verbose: bool = False, instance: Dags
     print(file=out)
     for line in summary_lines(before, read_state(settings), settings, nothing_new):
         print(line, file=out)
-    if not verbose:
+    if not verbose and log_path.stat().st_size:  # dbt ran
         print(f"          dbt's output: {log_path}", file=out)
     return True
 
