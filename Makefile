@@ -35,12 +35,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
 
+# One line per stage and a summary (pipelines/cli.py); `make run VERBOSE=1` shows every event, DEBUG and dbt's output included.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster job execute -m pipelines.definitions -j full_load
-	@echo
-	@echo "Warehouse (DuckDB):    $(R57_WAREHOUSE_DIR)/r57.duckdb"
-	@echo "Data-quality report:   $(R57_WAREHOUSE_DIR)/reports/dq_report.html"
-	@echo "Findings (CSV, XLSX):  $(R57_WAREHOUSE_DIR)/reports/dq_findings.csv  $(R57_WAREHOUSE_DIR)/reports/dq_findings.xlsx"
+	@$(BIN)/python -m pipelines.cli run $(if $(VERBOSE),--verbose)
 
 # The analyst copy (published after every load: pipelines/publish.py), read-only in the DuckDB CLI from PyPI
 # (duckdb-cli, a locked dev dependency); it opens while a load runs. Queries can be piped in: `make -s sql < q.sql`.

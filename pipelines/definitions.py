@@ -15,7 +15,7 @@ from pipelines.assets.ingest import ingest_assets
 from pipelines.assets.publish import analyst_copy
 from pipelines.assets.quality import findings_asset, gx_asset
 from pipelines.assets.report import dq_report
-from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports
+from pipelines.assets.rounds import ROUND_REPORT, round_report, round_reports, round_reports_sensor
 from pipelines.assets.transform import transform_assets
 from pipelines.automation import daily_schedule, inbox_sensor
 from pipelines.build_state import files_digest
@@ -46,7 +46,7 @@ def _definitions_for(settings: Settings, digest: str) -> Definitions:
                 dq_report, analyst_copy, round_report],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],
-        sensors=[inbox_sensor(full_load, settings), run_hygiene_sensor],
+        sensors=[inbox_sensor(full_load, settings), round_reports_sensor(full_load), run_hygiene_sensor],
         resources=build_resources(settings, project),
         # Steps share one DuckDB file, which allows one writer: run them one after another in-process.
         executor=in_process_executor,

@@ -4,6 +4,7 @@ Nothing here runs at import: no environment read or written, no file touched.
 """
 
 import json
+import os
 import sys
 from functools import cached_property
 from importlib import metadata
@@ -14,7 +15,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 from pydantic import PrivateAttr
 
-from pipelines.run_hygiene import fail_dead_runs
+from pipelines.run_hygiene import fail_dead_runs, prune_dbt_targets
 from pipelines.settings import Settings
 from pipelines.warehouse import RunLock
 
@@ -66,6 +67,14 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None  # no in-process adapter: cli() runs without one (it guards its creation the same way)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        super().setup_for_execution(context)
+        # each dbt invocation leaves a folder under target/ (pipelines/run_hygiene.py): the newest few are kept
+        # where dagster-dbt puts them: DBT_TARGET_PATH (default target), relative to the project
+        removed = prune_dbt_targets(Path(self.project_dir) / os.getenv("DBT_TARGET_PATH", "target"))
+        if removed and context.log:
+            context.log.debug(f"removed {len(removed)} old dbt target folders")
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

@@ -12,11 +12,17 @@ started before the run did). Otherwise the run is marked failed with a RUN_FAILU
 It runs from the sensor `run_hygiene` (every 30 s while the daemon runs, first tick at start-up)
 and at the start of every run that uses the warehouse (pipelines/resources.py). It assumes the
 runs and the daemon share one machine, as in this project's deployment (one DuckDB file).
+
+Old dbt target folders don't pile up either: dagster-dbt gives every dbt invocation a folder of its
+own, dbt_project/target/<step>-<run id>-<uuid>/ (~10 MB each: manifest, run results, compiled SQL);
+prune_dbt_targets keeps the newest few, at the start of every run using dbt (pipelines/resources.py).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -30,6 +36,10 @@ from dagster import (
     sensor,
 )
 from dagster._core.events import JobFailureData, RunFailureReason
+
+# dagster-dbt's name for one invocation's folder: <op name>-<first 7 of the run id>-<first 7 of a uuid4>
+DBT_RUN_TARGET = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
+KEEP_DBT_TARGETS = 5
 
 # /proc's start times are in clock ticks since boot, and boot time is whole seconds.
 CLOCK_SLACK_SECONDS = 5.0
@@ -107,3 +117,15 @@ def fail_dead_runs(instance: DagsterInstance, log=None) -> list[str]:
 def run_hygiene_sensor(context):
     lines = fail_dead_runs(context.instance, log=context.log.warning)
     return SkipReason(" | ".join(lines) if lines else "every started run has a live process")
+
+
+def prune_dbt_targets(target_dir: Path, keep: int = KEEP_DBT_TARGETS) -> list[Path]:
+    """Remove all but the `keep` newest (by modification time) per-invocation folders under dbt's target dir; return those removed.
+
+    Only folders named as dagster-dbt names them are touched: manifest.json, partial_parse.msgpack
+    and anything else in target/ stay."""
+    folders = sorted((p for p in Path(target_dir).glob("*") if p.is_dir() and DBT_RUN_TARGET.match(p.name)),
+                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)  # one a reader still holds open goes at the next run
+    return folders[keep:]

@@ -1,0 +1,143 @@
+"""`make run`'s console (pipelines/cli.py), dbt target pruning, and `make dev`'s sensors on a loaded warehouse.
+
+One private warehouse loaded from a copy of the shipped samples by the console runner three times
+(first load, nothing changed, verbose); each expected count is read from the audit tables or the
+dbt manifest here, not from what the runner computed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import PROJECT
+from pipelines.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def console_runs(tmp_path_factory):
+    from dagster import DagsterInstance
+
+    from pipelines.cli import run_full_load
+
+    root = tmp_path_factory.mktemp("console")
+    inbox = root / "inbox"
+    shutil.copytree(PROJECT / "sources" / "samples", inbox, ignore=shutil.ignore_patterns("README.md"))
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=root / "wh", inbox_dir=inbox)
+    outputs = []
+    with DagsterInstance.ephemeral() as instance:
+        for verbose in (False, False, True):
+            out = io.StringIO()
+            ok = run_full_load(settings, out, verbose=verbose, instance=instance)
+            outputs.append((ok, out.getvalue(), (settings.warehouse_dir / "logs" / "last_run.log").read_text()))
+    return settings, outputs
+
+
+def _audit(settings: Settings, sql: str):
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_first_run_prints_one_line_per_stage_with_the_warehouse_counts(console_runs):
+    settings, [(ok, text, dbt_log), *_] = console_runs
+    files = dict(_audit(settings, "SELECT status, count(*) FROM audit.submissions GROUP BY status"))
+    findings = dict(_audit(settings, "SELECT severity, count(*) FROM audit.dq_findings GROUP BY severity"))
+    manifest = json.loads((PROJECT / "dbt_project" / "target" / "manifest.json").read_text())
+    kinds = [n["resource_type"] for n in manifest["nodes"].values()]
+    accepted, rejected = files.pop("accepted"), sum(files.values())
+    report = settings.reports_dir / "dq_report.html"
+    lines = text.splitlines()
+    assert ok and accepted == 402
+    assert lines[:4] == [
+        f"ingest   {accepted + rejected} files: {accepted} accepted, {rejected} rejected, 0 skipped (already loaded)",
+        f"dbt      full refresh: {kinds.count('model')} models built, {kinds.count('test')} tests (0 failed)",
+        lines[2], lines[3]]
+    assert re.fullmatch(rf"rules    {findings['error']} errors, {findings['warning']} warnings \(\d+ figures checked\)", lines[2])
+    assert re.fullmatch(r"GX       \d+ expectation results, \d+ failed, [1-9]\d* batches validated now", lines[3])
+    assert lines[4:7] == [f"report   {report}", "",
+                          f"Files:    {accepted} accepted, {rejected} rejected"]
+    assert lines[7] == f"Findings: {findings['error']} errors, {findings['warning']} warnings"
+    assert lines[8].startswith("Next:     make sql") and lines[9].lstrip().startswith("make dev")
+    assert lines[10].lstrip().startswith(f"open {report}")
+    assert "DEBUG" not in text and "\x1b[" not in text
+    # dbt's own lines went to the log file, not the console
+    assert "Running with dbt=" in dbt_log and "Running with dbt=" not in text
+
+
+def test_a_second_run_says_nothing_changed_in_one_line(console_runs):
+    settings, [_, (ok, text, _), _] = console_runs
+    [(accepted, rejected)] = _audit(settings, "SELECT count(*) FILTER (status = 'accepted'), "
+                                              "count(*) FILTER (status <> 'accepted') FROM audit.submissions")
+    [(errors, warnings)] = _audit(settings, "SELECT count(*) FILTER (severity = 'error'), "
+                                            "count(*) FILTER (severity = 'warning') FROM audit.dq_findings")
+    lines = text.splitlines()
+    assert ok and lines[:5] == [
+        f"ingest   {accepted + rejected} files: 0 accepted, 0 rejected, {accepted + rejected} skipped (already loaded)",
+        "dbt      skipped: nothing changed since the last build",
+        "rules    skipped: nothing changed", "GX       skipped: nothing changed", "report   unchanged"]
+    assert lines[6] == (f"Nothing changed since the last run: {accepted} files accepted, {rejected} rejected; "
+                        f"{errors} errors, {warnings} warnings.")
+    assert "DEBUG" not in text and "\x1b[" not in text
+
+
+def test_verbose_shows_debug_events(console_runs):
+    _, [*_, (ok, text, _)] = console_runs
+    assert ok and re.search(r"^  DEBUG   agency_submissions: ", text, re.M)
+    assert "Nothing changed since the last run" in text
+
+
+def test_pruning_keeps_the_newest_dbt_target_folders(tmp_path):
+    from pipelines.run_hygiene import prune_dbt_targets
+
+    names = [f"warehouse_models-{i:07x}-abc{i:04d}" for i in range(8)]
+    for age, name in enumerate(names):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run_results.json").write_text("{}")
+        os.utime(tmp_path / name, (1_000_000 + age, 1_000_000 + age))  # names[7] is the newest
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "compiled").mkdir()
+    removed = prune_dbt_targets(tmp_path, keep=3)
+    assert sorted(p.name for p in removed) == names[:5]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["compiled", "manifest.json", *names[5:]])
+
+
+def test_the_sensor_starts_from_what_is_loaded_and_asks_for_new_files_and_their_round_report(console_runs):
+    from dagster import DagsterInstance, DagsterRun, build_run_status_sensor_context, build_sensor_context
+    from dagster._core.events import DagsterEvent, DagsterEventType
+
+    from pipelines.definitions import build_definitions
+
+    settings, _ = console_runs
+    defs = build_definitions(settings)
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    with DagsterInstance.ephemeral() as instance:
+        first = sensor(build_sensor_context(instance=instance))
+        assert not first.run_requests
+        assert first.skip_reason.skip_message == f"every file in {settings.inbox_dir} is already loaded (400 files)"
+        assert len(json.loads(first.cursor)) == 400
+
+        new = settings.inbox_dir / "2026-03-31" / "CAO_BANG__budget__2026-03-31.csv"
+        new.parent.mkdir()
+        shutil.copy(settings.inbox_dir / "2024-12-31" / "CAO_BANG__budget__2024-12-31.csv", new)
+        second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
+        [request] = second.run_requests
+        assert request.tags["r57/files"] == "1" and request.tags["r57/reporting_dates"] == "2026-03-31"
+        assert [r.partition_keys for r in second.dynamic_partitions_requests] == [["2026-03-31"]]
+
+        # that load succeeded: the round report of its date is asked for
+        run = DagsterRun(job_name="full_load", run_id="0123abcd", tags=request.tags)
+        after = defs.resolve_sensor_def("round_reports_after_load")
+        context = build_run_status_sensor_context(
+            sensor_name="round_reports_after_load", dagster_instance=instance, dagster_run=run,
+            dagster_event=DagsterEvent(DagsterEventType.RUN_SUCCESS.value, job_name="full_load"))
+        [report] = after(context)
+        assert (report.partition_key, report.run_key) == ("2026-03-31", "0123abcd:2026-03-31")
