@@ -4,7 +4,6 @@ Nothing here runs at import: no environment read or written, no file touched.
 """
 
 import json
-import os
 import sys
 from functools import cached_property
 from importlib import metadata
@@ -71,8 +70,9 @@ class DbtCli(DbtCliResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         super().setup_for_execution(context)
         # each dbt invocation leaves a folder under target/ (pipelines/run_hygiene.py): the newest few are kept
-        # where dagster-dbt puts them: DBT_TARGET_PATH (default target), relative to the project
-        removed = prune_dbt_targets(Path(self.project_dir) / os.getenv("DBT_TARGET_PATH", "target"))
+        # where dagster-dbt puts them: target/ of the project (only pipelines/settings.py reads the environment,
+        # and it sets no DBT_TARGET_PATH)
+        removed = prune_dbt_targets(Path(self.project_dir) / "target")
         if removed and context.log:
             context.log.debug(f"removed {len(removed)} old dbt target folders")
 

@@ -13,15 +13,9 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import loader
-from pipelines.ingest.contracts import load_contracts
 from pipelines.ingest.parsing import parse_many, parse_submission
 from pipelines.settings import Settings
-
-SETTINGS = Settings.explicit()
-CONTRACTS = load_contracts(SETTINGS.contracts_dir)
-REFS = {"agency": {"BKHCN", "HA_NOI"}, "programme": {"NQ71", "KH02"}}
-HEADER = ("Mã nhiệm vụ,Chương trình,Cơ quan chủ trì,Cơ quan phối hợp,Nội dung nhiệm vụ,Sản phẩm,"
-          "Người chịu trách nhiệm,Đơn vị chịu trách nhiệm,Thẩm quyền,Ngày giao,Thời hạn,Trạng thái,Ngày hoàn thành,Ghi chú")
+from test_parsing import CONTRACTS, HEADER, REFS, SETTINGS  # the task-status contract and a valid header
 ROW = "NQ71-{n:03},NQ71,BKHCN,,Xây dựng nghị định,Nghị định,Thứ trưởng,Vụ KHTC,Thủ tướng,01/04/2025,30/11/2025,Hoàn thành đúng hạn,{done},"
 DEC_15, NOV_20 = date(2025, 12, 15), date(2025, 11, 20)
 
