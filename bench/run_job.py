@@ -5,8 +5,9 @@
 Writes OUT.json: success, wall seconds (from before the code location is imported to the end of the run),
 import seconds, seconds per step read from the run's own STEP_START / STEP_SUCCESS (or STEP_FAILURE)
 events, and per step the highest RSS of this process and its children (dbt runs as a subprocess), sampled
-every 0.2 s from /proc; beside the dbt step's time, dbt's own: its process (from dagster-dbt's "Running" to its
-"Finished dbt command" log lines: dbt's start-up included) and its run_results.json elapsed_time (start-up excluded). The caller (bench/national.py) measures this process's peak RSS; a process per run
+every 0.2 s from /proc; beside the dbt step's time, the span of dagster-dbt's "Running" to "Finished dbt command"
+log lines (dbt's start-up included, and also the turning of dbt's events into Dagster's, which ends after dbt
+does: an upper bound of dbt's own time) and dbt's run_results.json elapsed_time (start-up excluded: a lower bound). The caller (bench/national.py) measures this process's peak RSS; a process per run
 keeps the figures of one run apart from the next.
 """
 
