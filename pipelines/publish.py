@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import Settings, load_settings
+from pipelines.sql_text import sql_ident, sql_literal
 from pipelines.warehouse import connect
 
 ANALYST_SCHEMAS = ("marts", "audit")
@@ -44,14 +45,6 @@ class Published:
     views: int
 
 
-def _ident(*parts: str) -> str:
-    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def leftovers(final: Path) -> list[Path]:
     """Temporary files of a publish that died before its os.replace (and their write-ahead logs)."""
     return sorted(final.parent.glob(f"{final.name}.*.tmp")) + sorted(final.parent.glob(f"{final.name}.*.tmp.wal"))
@@ -59,7 +52,7 @@ def leftovers(final: Path) -> list[Path]:
 
 def _copy_into(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
     """Copy the schemas' tables (one CREATE TABLE AS each), views and comments into COPY_ALIAS."""
-    schemas = ", ".join(_literal(s) for s in ANALYST_SCHEMAS)
+    schemas = ", ".join(sql_literal(s) for s in ANALYST_SCHEMAS)
     tables = con.execute(
         f"SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = ? "
         f"AND schema_name IN ({schemas}) ORDER BY ALL", [source]).fetchall()
@@ -71,10 +64,10 @@ def _copy_into(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
         f"SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE database_name = ? "
         f"AND schema_name IN ({schemas}) AND comment IS NOT NULL AND comment <> '' ORDER BY ALL", [source]).fetchall()
     for schema in ANALYST_SCHEMAS:
-        con.execute(f"CREATE SCHEMA {_ident(COPY_ALIAS, schema)}")
+        con.execute(f"CREATE SCHEMA {sql_ident(COPY_ALIAS, schema)}")
     for schema, table, _ in tables:
-        con.execute(f"CREATE TABLE {_ident(COPY_ALIAS, schema, table)} AS FROM {_ident(source, schema, table)}")
-    con.execute(f"USE {_ident(COPY_ALIAS)}")  # a view's unqualified names resolve in the copy, not the warehouse
+        con.execute(f"CREATE TABLE {sql_ident(COPY_ALIAS, schema, table)} AS FROM {sql_ident(source, schema, table)}")
+    con.execute(f"USE {sql_ident(COPY_ALIAS)}")  # a view's unqualified names resolve in the copy, not the warehouse
     pending = list(views)
     while pending:
         # a view may read one created after it: retry the failures until a pass creates none
@@ -92,10 +85,10 @@ def _copy_into(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
     for kind, schema, name, comment in ([("TABLE", s, t, c) for s, t, c in tables]
                                         + [("VIEW", s, v, c) for s, v, _, c in views]):
         if comment:
-            con.execute(f"COMMENT ON {kind} {_ident(schema, name)} IS {_literal(comment)}")
+            con.execute(f"COMMENT ON {kind} {sql_ident(schema, name)} IS {sql_literal(comment)}")
     for schema, table, column, comment in column_comments:
-        con.execute(f"COMMENT ON COLUMN {_ident(schema, table, column)} IS {_literal(comment)}")
-    con.execute(f"USE {_ident(source)}")
+        con.execute(f"COMMENT ON COLUMN {sql_ident(schema, table, column)} IS {sql_literal(comment)}")
+    con.execute(f"USE {sql_ident(source)}")
     return len(tables), len(views)
 
 
@@ -111,10 +104,10 @@ def publish(settings: Settings, log=None) -> Published:
             for setting in PUBLISH_DUCKDB_SETTINGS:
                 con.execute(setting)
             source = con.execute("SELECT current_database()").fetchone()[0]
-            con.execute(f"ATTACH {_literal(str(temporary))} AS {_ident(COPY_ALIAS)} "
-                        f"(READ_WRITE, STORAGE_VERSION {_literal(STORAGE_VERSION)})")
+            con.execute(f"ATTACH {sql_literal(str(temporary))} AS {sql_ident(COPY_ALIAS)} "
+                        f"(READ_WRITE, STORAGE_VERSION {sql_literal(STORAGE_VERSION)})")
             tables, views = _copy_into(con, source)
-            con.execute(f"DETACH {_ident(COPY_ALIAS)}")  # checkpoints: the file is whole, no write-ahead log
+            con.execute(f"DETACH {sql_ident(COPY_ALIAS)}")  # checkpoints: the file is whole, no write-ahead log
         os.replace(temporary, final)
     finally:
         for path in (temporary, Path(f"{temporary}.wal")):

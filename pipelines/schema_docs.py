@@ -15,13 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-
-def _literal(text: str) -> str:
-    return "'" + text.strip().replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from pipelines.sql_text import sql_ident, sql_literal
 
 
 def source_docs(manifest_path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -54,8 +48,8 @@ def comment_sources(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
     finally:
         con.unregister("_doc_tables")
         con.unregister("_doc_columns")
-    statements = [f"COMMENT ON TABLE {_ident(s)}.{_ident(t)} IS {_literal(d)}" for s, t, d in existing_tables]
-    statements += [f"COMMENT ON COLUMN {_ident(s)}.{_ident(t)}.{_ident(c)} IS {_literal(d)}"
+    statements = [f"COMMENT ON TABLE {sql_ident(s, t)} IS {sql_literal(d.strip())}" for s, t, d in existing_tables]
+    statements += [f"COMMENT ON COLUMN {sql_ident(s, t, c)} IS {sql_literal(d.strip())}"
                    for s, t, c, d in existing_columns]
     if statements:
         con.execute(";\n".join(statements))

@@ -34,7 +34,7 @@ from pipelines.logsafe import RE2_INVISIBLE
 from pipelines.quality import incremental as inc
 from pipelines.quality import kinds
 from pipelines.quality.bounds import NUM, UNBOUNDED
-from pipelines.quality.kinds import sql_literal
+from pipelines.sql_text import sql_literal
 from pipelines.quality.lineage import (
     CITE_TYPE, FIGURE_CITES_SQL, INSTANCE_CITES_SQL, SOURCES_DDL, cites_sql, sources_sql,
 )

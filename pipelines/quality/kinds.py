@@ -154,11 +154,6 @@ def role_names() -> list[str]:
     return sorted({role for kind in relation_kinds() for role in kind.roles})
 
 
-def sql_literal(text: str) -> str:
-    """A SQL string literal (quotes doubled) for the few names the engine writes into SQL text."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 # --- the kinds -----------------------------------------------------------------------------------
 
 def _div(num: str, den: str) -> str:
