@@ -42,7 +42,7 @@ def build_definitions(settings: Settings) -> Definitions:
 def _definitions_for(settings: Settings, digest: str) -> Definitions:
     project = dbt_project(settings)
     return Definitions(
-        assets=[ingest_assets(settings), transform_assets(project, digest), findings_asset(settings), gx_asset(settings),
+        assets=[ingest_assets(settings), transform_assets(project, digest), findings_asset(settings, digest), gx_asset(settings),
                 dq_report, analyst_copy, round_report],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],

@@ -1,7 +1,7 @@
 """Quality stage: the rule engine writes audit.dq_findings; each rule is an asset check, red when it has findings.
 
 The rule catalogue and the GX suites shape the assets (their checks and inputs), so the assets are
-built by findings_asset(settings) and gx_asset(settings) when the definitions load, not at import.
+built by findings_asset(settings, files_digest) and gx_asset(settings) when the definitions load, not at import.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dagster import (
 
 import polars as pl
 
-from pipelines.build_state import files_digest
 from pipelines.logsafe import md_list, one_line
 from pipelines.quality.engine import RULES_DUCKDB_SETTINGS, evaluate
 from pipelines.quality.incremental import marts_fully_refreshed
@@ -57,7 +56,9 @@ def check_name(rule: Rule) -> str:
     return rule.id.lower().replace("-", "_")
 
 
-def findings_asset(settings: Settings) -> AssetsDefinition:
+def findings_asset(settings: Settings, files_digest: str) -> AssetsDefinition:
+    """files_digest: the build's input files as read when the definitions loaded (pipelines/build_state.py), the
+    digest the dbt step fingerprints too: read once, not again by each step."""
     catalogue = rule_catalogue(settings)
 
     @asset(
@@ -80,7 +81,7 @@ def findings_asset(settings: Settings) -> AssetsDefinition:
             # the files received since the last evaluation touched is redone, unless the catalogue or the
             # reference data, contracts, dbt project or code changed (files_digest): then all of it.
             summary = evaluate(con, catalogue, incremental=not marts_fully_refreshed(con, context.run_id),
-                               basis=files_digest(settings))
+                               basis=files_digest)
             lifecycle = update_lifecycle(con)
             samples = {
                 rule_id: [m for (m,) in con.execute(
