@@ -87,7 +87,7 @@ class Catalogue:
 
 
 RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing", "echo_of",
-             "incremental"}
+             "incremental", "label_vi", "message_vi", "why_warning_vi"}
 # How far a new file reaches, for a figure source or row check that declares `incremental:` (with an
 # `as_of`): its rows at a date d come only from the files of date d (same_date), or of dates up to d
 # (later_dates: a series comparing a row with an earlier one). Undeclared: re-evaluated whole every run.
