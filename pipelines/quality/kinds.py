@@ -29,9 +29,10 @@ DISJOINT = "a_hi < e_lo OR a_lo > e_hi"
 # How far apart the two sides may be and still agree: the sum of their half-widths.
 HALF_WIDTHS = "((a_hi - a_lo) + (e_hi - e_lo)) / 2"
 # The default message of a relation is its label followed by this tail (English, Vietnamese); the unit
-# is written once, after both sides (they are in the same unit).
+# is written once, after both sides (they are in the same unit). Vietnamese separates with ';' since its
+# decimal mark is a comma.
 RELATION_MESSAGE = ": stated {actual}, computed {expected} {unit} (difference {difference}; rounding allows {tolerance})"
-RELATION_MESSAGE_VI = ": số báo cáo {actual}, số tính được {expected} {unit} (chênh lệch {difference}; làm tròn cho phép {tolerance})"
+RELATION_MESSAGE_VI = ": số báo cáo {actual}; số tính được {expected} {unit} (chênh lệch {difference}; làm tròn cho phép {tolerance})"
 
 Binding = tuple[int, str, str]  # (part number, role, metric or figure id)
 
