@@ -69,13 +69,16 @@ figure_sources:
     location: line
     metrics: {total: total, part_a: part_a, part_b: part_b}
 rules:
-  - {id: DECLARED-VS-ROWS, label: declared equals rows, severity: error, kind: equal, missing: zero,
-     echo_of: [task_status], actual: declared_total, expected: rows_total, message: "{MARK}{subject} declared {actual}, rows {expected}"}
-  - {id: BUDGET-SUM, label: total = a + b, severity: error, kind: sum, total: total, parts: [part_a, part_b]}
+  - {id: DECLARED-VS-ROWS, label: declared equals rows, label_vi: "nhãn", severity: error, kind: equal, missing: zero,
+     echo_of: [task_status], actual: declared_total, expected: rows_total, message: "{MARK}{subject} declared {actual}, rows {expected}",
+     message_vi: "{subject} khai {actual}, dòng {expected}"}
+  - {id: BUDGET-SUM, label: total = a + b, label_vi: "nhãn", severity: error, kind: sum, total: total, parts: [part_a, part_b]}
   - id: TASK-BAD
     label: a task in status BAD
+    label_vi: "nhãn"
     severity: warning
     why_warning: test
+    why_warning_vi: thử
     kind: row_check
     from: tasks
     where: "status = 'BAD'"
@@ -90,6 +93,7 @@ rules:
     cites: [{submission: submission_id, row: source_row}]
   - id: TASK-NOT-OWN
     label: a task of another agency
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: tasks
@@ -105,6 +109,7 @@ rules:
     cites: [{submission: submission_id, row: source_row}]
   - id: TASK-REOPENED
     label: a task done before is open now
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: task_history

@@ -18,7 +18,7 @@ def _deadline_check(**keys) -> dict:
         "from": "tasks", "where": "deadline < assigned", "agency": "'BCA'", "subject": "task_id",
         "expected": "'on or after ' || assigned", "actual": "CAST(deadline AS VARCHAR)",
         "difference": "deadline - assigned", "document": "'BCA.csv'", "location": "'row ' || task_id",
-        "message": "{subject}: it's due {actual}", **keys})
+        "message": "{subject}: it's due {actual}", "message_vi": "{subject}: hạn {actual}", **keys})
 
 
 def test_success(tmp_path):
