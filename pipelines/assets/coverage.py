@@ -33,6 +33,11 @@ def check_name(domain: str) -> str:
     return f"submissions_{domain}_on_time"
 
 
+def is_coverage_check(asset_key: AssetKey, name: str) -> bool:
+    """One of these checks, not a dbt test on the same view (the console counts dbt tests apart)."""
+    return asset_key == COVERAGE_VIEW and name.startswith("submissions_") and name.endswith("_on_time")
+
+
 def coverage_domains(settings: Settings) -> list[str]:
     """The domains that have reporting periods: each gets a check, open periods or not."""
     periods = pl.read_csv(settings.reference_dir / "reporting_periods.csv", infer_schema=False)
