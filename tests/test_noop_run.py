@@ -18,7 +18,9 @@ from pipelines.build_state import files_digest, fingerprint as build_fingerprint
 from pipelines.settings import Settings
 from pipelines.warehouse import ensure_tables
 
-BUILD_STEPS = {"audit__dq_findings", "audit__gx_results", "report__dq_report", "report__analyst_copy"}
+# the freshness checks read marts.v_submission_coverage: nothing new, nothing to say (pipelines/assets/coverage.py)
+BUILD_STEPS = {"audit__dq_findings", "audit__gx_results", "report__dq_report", "report__analyst_copy",
+               "submission_coverage_checks"}
 
 
 def _messages(run_id: str) -> list[tuple[str | None, str]]:
