@@ -251,7 +251,7 @@ def run_stamp(con: duckdb.DuckDBPyConnection) -> dict:
 def resolved_findings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The findings the latest evaluation resolved (open in the one before, gone now): their id, rule, agency,
     subject, severity, the run where each was first seen and its review, if any."""
-    return con.execute("""
+    return con.sql("""
         SELECT h.finding_id, h.rule_id, h.agency_code, h.subject, h.severity,
                (SELECT arg_max(o.run_id, r.run_seq) FROM audit.dq_finding_history o JOIN audit.dq_runs r USING (run_id)
                 WHERE o.finding_id = h.finding_id AND o.state = 'new') AS first_seen_run_id,
