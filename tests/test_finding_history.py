@@ -195,6 +195,11 @@ def test_a_finding_reviewed_twice_is_not_guessed_and_a_bad_header_applies_nothin
     assert register_problems(con) == [
         "line 1: the header is not finding_id,status,reason,reviewer,reviewed_on: no review applied"]
     assert con.execute("SELECT count(*) FROM audit.dq_findings WHERE review_status IS NOT NULL").fetchone() == (0,)
+    register.write_bytes(f"finding_id,status,reason,reviewer,reviewed_on\n{B_BAD},waived,\xe9t\xe9,N,2025-11-03\n".encode("latin-1"))
+    evaluate(con, cat, register=register)
+    assert register_problems(con) == [
+        "the file cannot be read as UTF-8 CSV ('utf-8' codec can't decode byte 0xe9 in position 86: "
+        "invalid continuation byte): no review applied"]
 
 
 def test_a_register_change_reaches_an_incremental_evaluation_with_no_new_file(con, tmp_path):

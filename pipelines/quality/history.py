@@ -24,9 +24,7 @@ the marts keeps them. An evaluation repeated under the same run id (a retried st
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
-import json
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.quality.incremental import catalogue_content
 from pipelines.quality.rules import Catalogue
 from pipelines.sql_text import sql_literal
 
@@ -134,6 +133,7 @@ WHERE f.finding_id = n.finding_id
 
 # What each register problem reads ({line} etc. filled per row); the first that applies is the row's problem.
 REGISTER_PROBLEMS = {
+    "unreadable": "the file cannot be read as UTF-8 CSV ({error}): no review applied",
     "header": "line 1: the header is not " + ",".join(REGISTER_HEADER) + ": no review applied",
     "fields": "line {line}: {fields} fields, expected 5 (" + ",".join(REGISTER_HEADER) + "): not applied",
     "finding_id": "line {line}: finding_id '{finding_id}' is not a finding id (32 hexadecimal characters): not applied",
@@ -153,10 +153,7 @@ def register_path(rules_dir: Path) -> Path:
 
 def ruleset_hash(catalogue: Catalogue) -> str:
     """SHA-256 of the catalogue's content as loaded (every figure source and rule): the ruleset's version."""
-    content = json.dumps({"sources": [dataclasses.asdict(s) for s in catalogue.sources.values()],
-                          "rules": [dataclasses.asdict(r) for r in catalogue.rules.values()]},
-                         sort_keys=True, default=str)
-    return hashlib.sha256(content.encode()).hexdigest()
+    return hashlib.sha256(catalogue_content(catalogue).encode()).hexdigest()
 
 
 def _fill(template: str, **cols: pl.Expr) -> pl.Expr:
@@ -177,12 +174,15 @@ def read_register(path: Path | None) -> pl.DataFrame:
               "reviewer": pl.String, "reviewed_on": pl.Date, "problem": pl.String}
     if path is None or not path.is_file():
         return pl.DataFrame(schema=schema)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))  # csv: quoted reasons may hold commas
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))  # csv: quoted reasons may hold commas
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return pl.DataFrame([{"line": 1, "problem": REGISTER_PROBLEMS["unreadable"].format(error=exc)}], schema=schema)
     if not rows or [c.strip() for c in rows[0]] != REGISTER_HEADER:
         return pl.DataFrame([{"line": 1, "problem": REGISTER_PROBLEMS["header"]}], schema=schema)
     raw = pl.DataFrame({"line": pl.int_range(2, len(rows) + 1, eager=True).cast(pl.Int32),
-                        "fields": pl.Series([r for r in rows[1:]], dtype=pl.List(pl.String))})
+                        "fields": pl.Series(rows[1:], dtype=pl.List(pl.String))})
     raw = raw.filter(pl.col("fields").list.eval(pl.element().str.strip_chars() != "").list.any())  # blank lines
     cells = raw.with_columns(
         n=pl.col("fields").list.len(),
@@ -222,7 +222,8 @@ def record(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, run_id: str 
     con.execute("INSERT INTO audit.dq_review_register SELECT * FROM _register_in")
     con.unregister("_register_in")
     con.execute(STATES_SQL, {"run_id": run_id})
-    # a valid row naming no finding this warehouse ever had: most likely a typo in the id
+    # a valid row naming no finding this warehouse ever had: most likely a typo in the id (a review of a
+    # finding since resolved is no problem: it applies again if the finding comes back)
     con.execute(f"""
         UPDATE audit.dq_review_register SET problem = replace(replace({sql_literal(REGISTER_PROBLEMS['unknown'])},
             '{{line}}', CAST(line AS VARCHAR)), '{{finding_id}}', finding_id)
