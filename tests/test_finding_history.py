@@ -233,3 +233,15 @@ def test_the_ruleset_hash_changes_with_a_rule_and_not_with_the_folder(tmp_path):
 def test_the_shipped_register_reads_without_a_problem():
     shipped = read_register(register_path(PROJECT_ROOT / "expectations" / "rules"))
     assert shipped.filter(shipped["problem"].is_not_null()).rows() == []
+
+
+def test_the_shipped_register_applies_to_the_sample_round(warehouse):
+    # its one row names a planted 6 rõ gap by its id (rule|agency|date|task / field), written out here
+    planted = md5("TS-SIX-CLEAR|LAO_CAI|2025-12-15|NQ71:NQ71-239 / product")
+    assert warehouse.execute("SELECT line, finding_id, status, problem FROM audit.dq_review_register").fetchall() == [
+        (2, planted, "explained", None)]
+    assert warehouse.execute("SELECT rule_id, agency_code, subject, review_status, reviewer, lifecycle FROM audit.dq_findings "
+                             "WHERE review_status IS NOT NULL").fetchall() == [
+        ("TS-SIX-CLEAR", "LAO_CAI", "NQ71:NQ71-239 / product", "explained", "Sample auditor", "new")]
+    (run_id, evaluation), = warehouse.execute("SELECT run_id, evaluation FROM audit.dq_runs").fetchall()
+    assert evaluation == "full" and run_stamp(warehouse)["run_id"] == run_id
