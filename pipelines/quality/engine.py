@@ -26,12 +26,14 @@ result equals a full evaluation). Either runs in one transaction, so a crash lea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from pipelines.logsafe import RE2_INVISIBLE
+from pipelines.quality import history
 from pipelines.quality import incremental as inc
 from pipelines.quality import kinds
 from pipelines.quality.bounds import NUM, UNBOUNDED
@@ -97,7 +99,14 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     -- set when the finding exists only because a file was rejected (its figures are missing, not wrong)
     echo_of_submission_id VARCHAR,
     echo_of_file      VARCHAR,
-    echo_reason       VARCHAR
+    echo_reason       VARCHAR,
+    -- from run to run (pipelines/quality/history.py): set after the evaluation, in its transaction
+    lifecycle         VARCHAR,   -- new | persisting, against the previous evaluation
+    first_seen_run_id VARCHAR,
+    review_status     VARCHAR,   -- explained | accepted | waived (expectations/reviewed_findings.csv), else NULL
+    review_reason     VARCHAR,
+    reviewer          VARCHAR,
+    reviewed_on       DATE
 );
 """ + SOURCES_DDL + f"""CREATE OR REPLACE TABLE audit.dq_rules (
     rule_id     VARCHAR PRIMARY KEY,
@@ -469,8 +478,15 @@ def _row_check_sql(rule: Rule, scope: str = "true", from_: str | None = None) ->
     its id is the bound parameter $rule_id, its label and message come from audit.dq_rules."""
     s = rule.spec
     difference = f"CAST(({s['difference']}) AS VARCHAR)" if "difference" in s else "NULL"
+    # the id: rule, agency, date and `key` (default the subject), never a value, file name or row number, so a
+    # corrected resend still showing the fault keeps it; two rows with one key (a key too coarse) fall back
+    # to their document and location rather than fail the run on a duplicate id
+    ident = (f"r.rule_id || '|' || coalesce(CAST(({s['agency']}) AS VARCHAR), '') || '|' || "
+             f"coalesce(CAST(CAST(({s.get('as_of', 'NULL')}) AS DATE) AS VARCHAR), '') || '|' || "
+             f"coalesce(CAST(({s.get('key', s['subject'])}) AS VARCHAR), '')")
     return f"""
-SELECT md5(r.rule_id || '|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
+SELECT CASE WHEN count(*) OVER (PARTITION BY {ident}) = 1 THEN md5({ident})
+            ELSE md5({ident} || '|' || ({s['document']}) || '|' || ({s['location']})) END,
        r.rule_id, r.label, r.severity, r.category, r.kind,
        ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL, NULL,
        CAST(({s['expected']}) AS VARCHAR), CAST(({s['actual']}) AS VARCHAR), {difference}, NULL,
@@ -562,12 +578,13 @@ def _has_submissions(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incremental: bool = False,
-             basis: str = "") -> EvaluationSummary:
+             basis: str = "", run_id: str | None = None, register: Path | None = None) -> EvaluationSummary:
     """Write audit.dq_figures and audit.dq_findings from the catalogue, in one transaction.
 
     Full by default. `incremental`: redo only what the submissions received since the last evaluation can
     have changed (pipelines/quality/incremental.py), when the last one ran under the same catalogue and
     `basis` (the caller's digest of everything else the marts are built from); otherwise full.
+    `run_id` and `register` (the reviewed-findings file): the run recorded and the reviews applied (history.py).
     """
     con.execute(MACROS)
     basis = inc.basis_digest(catalogue, basis)
@@ -623,6 +640,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incrementa
                 UNION ALL
                 SELECT finding_id FROM audit.dq_findings WHERE {_by_reach(checks, 'rule_id', 'as_of', dates)}""")
             con.execute(MERGE_SQL)
+        history.record(con, catalogue, run_id=run_id, full=full, register=register)
         if has_submissions:
             inc.write_state(con, basis)
         con.execute("COMMIT")

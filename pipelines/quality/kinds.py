@@ -219,6 +219,6 @@ for _kind in (
                  Side("figures_min_hi_v", "figures_min_hi_lo", "figures_min_hi"),
                  fails="a_lo > e_hi", min_present={"figures": 2}),
     RowCheckKind("row_check", frozenset({"from", "where", "agency", "subject", "expected", "actual", "document", "location"}),
-                 optional=frozenset({"difference", "as_of", "cites"})),
+                 optional=frozenset({"difference", "as_of", "cites", "key"})),
 ):
     register(_kind)
