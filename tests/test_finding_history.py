@@ -238,10 +238,12 @@ def test_the_shipped_register_reads_without_a_problem():
 def test_the_shipped_register_applies_to_the_sample_round(warehouse):
     # its one row names a planted 6 rõ gap by its id (rule|agency|date|task / field), written out here
     planted = md5("TS-SIX-CLEAR|LAO_CAI|2025-12-15|NQ71:NQ71-239 / product")
-    assert warehouse.execute("SELECT line, finding_id, status, problem FROM audit.dq_review_register").fetchall() == [
-        (2, planted, "explained", None)]
+    assert warehouse.execute("SELECT line, finding_id, status, problem FROM audit.dq_review_register ORDER BY line").fetchall() == [
+        (2, planted, "explained", None), (3, "c786147ebd7edca1c2fd206047dceb32", "waived", None)]
+    # the second row waives the one finding of the report relation BCD-R034: kept, with its review
     assert warehouse.execute("SELECT rule_id, agency_code, subject, review_status, reviewer, lifecycle FROM audit.dq_findings "
-                             "WHERE review_status IS NOT NULL").fetchall() == [
-        ("TS-SIX-CLEAR", "LAO_CAI", "NQ71:NQ71-239 / product", "explained", "Sample auditor", "new")]
+                             "WHERE review_status IS NOT NULL ORDER BY rule_id DESC").fetchall() == [
+        ("TS-SIX-CLEAR", "LAO_CAI", "NQ71:NQ71-239 / product", "explained", "Sample auditor", "new"),
+        ("BCD-R034", None, "enterprises_count ACTIVE", "waived", "Sample auditor", "new")]
     (run_id, evaluation), = warehouse.execute("SELECT run_id, evaluation FROM audit.dq_runs").fetchall()
     assert evaluation == "full" and run_stamp(warehouse)["run_id"] == run_id

@@ -86,6 +86,11 @@ def findings_asset(settings: Settings, files_digest: str) -> AssetsDefinition:
             for problem in register_problems(con):  # a bad register row is listed, never fatal (history.py)
                 context.log.warning(one_line(f"{register_path(settings.rules_dir).name} {problem}"))
             lifecycle = update_lifecycle(con)
+            # a finding the auditors waived (expectations/reviewed_findings.csv) stays listed, apart: it no
+            # longer turns its rule's check red, or the UI would stay red on what was decided
+            waived = dict(con.execute(
+                "SELECT rule_id, count(*) FROM audit.dq_findings "
+                "WHERE review_status = 'waived' AND echo_of_file IS NULL GROUP BY rule_id").fetchall())
             samples = {
                 rule_id: [m for (m,) in con.execute(
                     "SELECT message FROM audit.dq_findings WHERE rule_id = ? "
@@ -104,12 +109,12 @@ def findings_asset(settings: Settings, files_digest: str) -> AssetsDefinition:
         for rule in catalogue.rules.values():
             # an echo of a rejected file is that file's fault, shown with it: it does not turn the rule red
             echoes = summary.echoes_by_rule.get(rule.id, 0)
-            count = summary.by_rule.get(rule.id, 0) - echoes
+            count = summary.by_rule.get(rule.id, 0) - echoes - waived.get(rule.id, 0)
             yield AssetCheckResult(
                 check_name=check_name(rule),
                 passed=count == 0,
                 severity=AssetCheckSeverity.ERROR if rule.severity == "error" else AssetCheckSeverity.WARN,
-                metadata={"findings": count, "echoes_of_rejected_files": echoes,
+                metadata={"findings": count, "echoes_of_rejected_files": echoes, "waived": waived.get(rule.id, 0),
                           "examples": MetadataValue.md(md_list(samples.get(rule.id, [])))},
             )
 
