@@ -6,7 +6,9 @@ own output (dagster-dbt writes it to stdout) goes to <warehouse>/logs/last_run.l
 each stage's line is told from the run's own events (the counts its assets attach to their
 materializations), and the summary from the audit tables, read before and after the run, so
 "new since the last run" is exact without storing anything. `--verbose` (`make run VERBOSE=1`)
-shows every event, DEBUG included, and dbt's output, as `dagster job execute` does.
+shows every event, DEBUG included, and dbt's output, as `dagster job execute` does. `--full-refresh`
+(`make run FULL_REFRESH=1`) gives the dbt step its run config `full_refresh: true`: the marts are rebuilt
+whole (`dbt build --full-refresh`), even with nothing new.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
 from pipelines.settings import Settings, load_settings
 
 JOB = "full_load"
+DBT_STEP = "warehouse_models"  # the dbt step's op (pipelines/assets/transform.py), whose config is DbtStepConfig
 DQ_REPORT = AssetKey(["report", "dq_report"])
 
 
@@ -138,20 +141,31 @@ def summary_lines(before: State | None, after: State | None, settings: Settings,
                    f"          open {report}   (findings also in dq_findings.csv and .xlsx beside it)"]
 
 
-def run_full_load(settings: Settings, out, verbose: bool = False, instance: DagsterInstance | None = None) -> bool:
-    """Run full_load on `settings`, writing the stage lines and the summary to `out`; True if the run succeeded."""
+def run_config(verbose: bool = False, full_refresh: bool = False) -> dict:
+    """full_load's run config: the console's level, and the dbt step's full refresh when asked for."""
+    config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
+    if full_refresh:
+        config["ops"] = {DBT_STEP: {"config": {"full_refresh": True}}}
+    return config
+
+
+def run_full_load(settings: Settings, out, verbose: bool = False, instance: DagsterInstance | None = None,
+                  full_refresh: bool = False) -> bool:
+    """Run full_load on `settings`, writing the stage lines and the summary to `out`; True if the run succeeded.
+
+    full_refresh: rebuild the marts whole (the dbt step's run config), even with nothing new."""
     from pipelines.definitions import build_definitions
 
     before = read_state(settings)
     job = build_definitions(settings).resolve_job_def(JOB).with_logger_defs({"console": _plain_console(out)})
-    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     log_path = settings.warehouse_dir / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         if not verbose:  # dbt's own lines, which dagster-dbt prints to stdout
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(log_path, "w"))))
         inst = instance or stack.enter_context(DagsterInstance.get())
-        result = job.execute_in_process(instance=inst, run_config=run_config, raise_on_error=False)
+        result = job.execute_in_process(instance=inst, run_config=run_config(verbose, full_refresh),
+                                         raise_on_error=False)
     for line in stage_lines(result, settings):
         print(line, file=out)
     if not result.success:
@@ -177,9 +191,10 @@ def main():
 
 @main.command()
 @click.option("--verbose", "-v", is_flag=True, help="Show every event (DEBUG included) and dbt's output.")
-def run(verbose: bool):
+@click.option("--full-refresh", is_flag=True, help="Rebuild the marts whole (dbt build --full-refresh), even with nothing new.")
+def run(verbose: bool, full_refresh: bool):
     """Load the inbox, build the marts, evaluate the rules, write the report (job full_load)."""
-    ok = run_full_load(load_settings(), sys.stdout, verbose=verbose)
+    ok = run_full_load(load_settings(), sys.stdout, verbose=verbose, full_refresh=full_refresh)
     sys.exit(0 if ok else 1)
 
 

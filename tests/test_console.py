@@ -141,3 +141,47 @@ def test_the_sensor_starts_from_what_is_loaded_and_asks_for_new_files_and_their_
             dagster_event=DagsterEvent(DagsterEventType.RUN_SUCCESS.value, job_name="full_load"))
         [report] = after(context)
         assert (report.partition_key, report.run_key) == ("2026-03-31", "0123abcd:2026-03-31")
+
+
+def test_make_run_full_refresh_reaches_the_dbt_steps_run_config(tmp_path, monkeypatch):
+    """Makefile -> `cli run --full-refresh` -> run_full_load -> the job's run config, each link without running the job."""
+    import subprocess
+
+    from click.testing import CliRunner
+    from dagster import JobDefinition, validate_run_config
+
+    import pipelines.cli as cli
+
+    def make_line(*variables: str) -> str:
+        done = subprocess.run(["make", "-n", "-s", "run", *variables], cwd=PROJECT, capture_output=True, text=True,
+                              env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+        return done.stdout.splitlines()[-1].split()
+
+    assert make_line("FULL_REFRESH=1")[-3:] == ["pipelines.cli", "run", "--full-refresh"]
+    assert make_line("FULL_REFRESH=0")[-2:] == make_line()[-2:] == ["pipelines.cli", "run"]
+
+    calls = []
+    monkeypatch.setattr(cli, "load_settings", lambda: "the settings")
+    monkeypatch.setattr(cli, "run_full_load", lambda settings, out, verbose=False, full_refresh=False:
+                        calls.append((settings, verbose, full_refresh)) or True)
+    assert CliRunner().invoke(cli.main, ["run", "--full-refresh"]).exit_code == 0
+    assert calls == [("the settings", False, True)]
+    monkeypatch.undo()
+
+    class Started(Exception):
+        pass
+
+    def execute_in_process(job, run_config=None, **_):
+        raise Started(job, run_config)
+
+    monkeypatch.setattr(JobDefinition, "execute_in_process", execute_in_process)
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path / "wh")
+    with pytest.raises(Started) as started:
+        cli.run_full_load(settings, io.StringIO(), full_refresh=True)
+    job, config = started.value.args
+    assert job.name == "full_load"
+    # the config is valid for the job, and the dbt step (DbtStepConfig) gets full_refresh
+    assert validate_run_config(job, config)["ops"]["warehouse_models"]["config"] == {"full_refresh": True}
+    with pytest.raises(Started) as started:
+        cli.run_full_load(settings, io.StringIO())
+    assert validate_run_config(*started.value.args)["ops"]["warehouse_models"]["config"] == {"full_refresh": False}
