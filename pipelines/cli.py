@@ -5,7 +5,8 @@
 own output (dagster-dbt writes it to stdout) goes to <warehouse>/logs/last_run.log. After the run,
 each stage's line is told from the run's own events (the counts its assets attach to their
 materializations), and the summary from the audit tables, read before and after the run, so
-"new since the last run" is exact without storing anything. `--verbose` (`make run VERBOSE=1`)
+"new since the last run" is exact without storing anything. Findings are counted one way throughout:
+errors and warnings, and apart from them the echoes of rejected files (State). `--verbose` (`make run VERBOSE=1`)
 shows every event, DEBUG included, and dbt's output, as `dagster job execute` does. `--full-refresh`
 (`make run FULL_REFRESH=1`) gives the dbt step its run config `full_refresh: true`: the marts are rebuilt
 whole (`dbt build --full-refresh`), even with nothing new.
@@ -23,6 +24,7 @@ import click
 from dagster import AssetKey, DagsterEventType, DagsterInstance, Field, logger
 
 from pipelines.assets.ingest import SUBMISSIONS
+from pipelines.assets.publish import ANALYST_COPY
 from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
 from pipelines.settings import Settings, load_settings
 
@@ -55,12 +57,17 @@ def _plain_console(stream):
 
 @dataclass(frozen=True)
 class State:
-    """What the audit tables hold: files by status, findings by severity."""
+    """What the audit tables hold: files by status; findings by severity, echoes of rejected files apart.
+
+    An echo (audit.dq_findings.echo_of_file set) exists only because that file was rejected: its figures
+    are missing, not wrong. The rules step counts it apart from the errors and warnings, the report lists
+    it under the rejected file and the rule's check stays green; the console counts it the same way."""
 
     accepted: int = 0
     rejected: int = 0
     errors: int = 0
     warnings: int = 0
+    echoes: int = 0
 
 
 def read_state(settings: Settings) -> State | None:
@@ -74,10 +81,11 @@ def read_state(settings: Settings) -> State | None:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'audit'").fetchall()}
         files = dict(con.execute("SELECT status, count(*) FROM audit.submissions GROUP BY status").fetchall()) \
             if "submissions" in tables else {}
-        findings = dict(con.execute("SELECT severity, count(*) FROM audit.dq_findings GROUP BY severity").fetchall()) \
-            if "dq_findings" in tables else {}
-    return State(files.get("accepted", 0), sum(n for s, n in files.items() if s != "accepted"),
-                 findings.get("error", 0), findings.get("warning", 0))
+        findings = con.execute(
+            "SELECT count(*) FILTER (severity = 'error' AND echo_of_file IS NULL), "
+            "count(*) FILTER (severity = 'warning' AND echo_of_file IS NULL), count(*) FILTER (echo_of_file IS NOT NULL) "
+            "FROM audit.dq_findings").fetchone() if "dq_findings" in tables else (0, 0, 0)
+    return State(files.get("accepted", 0), sum(n for s, n in files.items() if s != "accepted"), *findings)
 
 
 def _built_by(settings: Settings, run_id: str) -> bool | None:
@@ -112,15 +120,34 @@ def stage_lines(result, settings: Settings) -> list[str]:
         failed = sum(not c.passed for c in dbt_checks)
         lines.append(f"dbt      {'full refresh' if mode else 'incremental'}: {len(models)} models built, "
                      f"{len(dbt_checks)} tests ({failed} failed)")
-    rules = meta.get(DQ_FINDINGS)
-    lines.append(f"rules    {rules['errors']} errors, {rules['warnings']} warnings ({rules['figures']} figures checked)"
-                 if rules else "rules    skipped: nothing changed")
+    lines.append(rules_line(meta.get(DQ_FINDINGS)))
     gx = meta.get(GX_RESULTS)
     lines.append(f"GX       {gx['dagster/row_count']} expectation results, {gx['failed']} failed, "
                  f"{gx['batches_validated_now']} batches validated now" if gx else "GX       skipped: nothing changed")
     report = meta.get(DQ_REPORT)
     lines.append(f"report   {report['html']}" if report else "report   unchanged")
+    copy = meta.get(ANALYST_COPY)
+    lines.append(f"publish  {copy['path']}: {copy['size_mb']:.1f} MB, {copy['tables_written']} of "
+                 f"{copy['tables_copied']} tables written, {copy['reporting_dates_replaced']} reporting dates replaced, "
+                 f"in {copy['seconds']:.1f} s" if copy else f"publish  {settings.analyst_path} holds the last build: unchanged")
     return lines
+
+
+def rules_line(rules: dict | None) -> str:
+    """The rules step's line, from its materialization's metadata (None: the step was skipped)."""
+    if rules is None:
+        return "rules    skipped: nothing changed"
+    # the step's errors and warnings leave the echoes of rejected files out; its row count holds every finding
+    echoes = rules["dagster/row_count"] - rules["errors"] - rules["warnings"]
+    return f"rules    {findings_text(rules['errors'], rules['warnings'], echoes)} ({rules['figures']} figures checked)"
+
+
+def findings_text(errors: int, warnings: int, echoes: int, deltas: tuple[str, str, str] = ("", "", "")) -> str:
+    """"3 errors, 5 warnings, 2 echoes of rejected files": the echoes only when there are (or were) some."""
+    text = f"{errors} error{'s' if errors != 1 else ''}{deltas[0]}, {warnings} warning{'s' if warnings != 1 else ''}{deltas[1]}"
+    if echoes or deltas[2]:
+        text += f", {echoes} echo{'es' if echoes != 1 else ''} of rejected files{deltas[2]}"
+    return text
 
 
 def summary_lines(before: State | None, after: State | None, settings: Settings, nothing_new: bool) -> list[str]:
@@ -129,13 +156,13 @@ def summary_lines(before: State | None, after: State | None, settings: Settings,
         return []
     if nothing_new and before == after:
         head = [f"Nothing changed since the last run: {after.accepted} files accepted, {after.rejected} rejected; "
-                f"{after.errors} errors, {after.warnings} warnings."]
+                f"{findings_text(after.errors, after.warnings, after.echoes)}."]
     else:
         b = before or State()
         head = [f"Files:    {after.accepted} accepted{_delta(after.accepted, b.accepted if before else None)}, "
                 f"{after.rejected} rejected{_delta(after.rejected, b.rejected if before else None)}",
-                f"Findings: {after.errors} errors{_delta(after.errors, b.errors if before else None)}, "
-                f"{after.warnings} warnings{_delta(after.warnings, b.warnings if before else None)}"]
+                "Findings: " + findings_text(after.errors, after.warnings, after.echoes, tuple(
+                    _delta(getattr(after, n), getattr(b, n) if before else None) for n in ("errors", "warnings", "echoes")))]
     return head + ["Next:     make sql   (query the warehouse)",
                    "          make dev   (Dagster UI on http://127.0.0.1:3000; loads new inbox files by itself)",
                    f"          open {report}   (findings also in dq_findings.csv and .xlsx beside it)"]

@@ -48,7 +48,7 @@ def publish_analyst_copy(context, warehouse: WarehouseResource):
     ins={"report": AssetIn(key=DQ_REPORT, dagster_type=Nothing), "ingest": AssetIn(key=SUBMISSIONS, dagster_type=Nothing)},
     kinds={"duckdb"},
     description=f"warehouse/analyst.duckdb: the {' and '.join(ANALYST_SCHEMAS)} schemas, read-only, in DuckDB's "
-                f"{STORAGE_VERSION} storage format (the PyPI duckdb-cli 1.5 opens it: `make sql`), replaced whole.",
+                f"{STORAGE_VERSION} storage format (the PyPI duckdb-cli 1.5 opens it: `make sql`), swapped in whole (os.replace); only what changed is rewritten.",
 )
 def analyst_copy(report, ingest):
     return publish_analyst_copy(after=[report, ingest])
