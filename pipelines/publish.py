@@ -47,6 +47,9 @@ PUBLISH_DUCKDB_SETTINGS = ("SET memory_limit = '512MB'", "SET enable_progress_ba
 # adds or corrects a few reporting dates of the large facts, and the rules' figures of those dates (as_of),
 # and only those rows are written again.
 PARTITION_COLUMNS = ("reporting_date", "as_of")
+# One row's hash, of its values in column order (no alias: a row alias would mean a column of that name if the
+# table has one); with the row count, a table's or a date's rows are compared as the sum of these.
+ROW_HASH = "hash(*COLUMNS(*))"
 # A reused copy more than this share free space (rows deleted, tables dropped) is written afresh instead.
 MAX_FREE_SHARE = 0.5
 
@@ -90,8 +93,8 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> dict[tuple[str, st
 def _compare_dates(con: duckdb.DuckDBPyConnection, source: str, schema: str, table: str, column: str) -> tuple[int, int]:
     """Fill temp table compared_dates (d, changed) by the column's value; (values whose rows differ, values in the source)."""
     def by_date(database: str) -> str:
-        return (f"SELECT {sql_ident(column)} AS d, count(*) AS n, sum(hash(t)) AS h "
-                f"FROM {sql_ident(database, schema, table)} AS t GROUP BY ALL")
+        return (f"SELECT {sql_ident(column)} AS d, count(*) AS n, sum({ROW_HASH}) AS h "
+                f"FROM {sql_ident(database, schema, table)} GROUP BY ALL")
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE compared_dates AS WITH s AS ({by_date(source)}), c AS ({by_date(COPY_ALIAS)}) "
                 "SELECT coalesce(s.d, c.d) AS d, s.n IS NOT NULL AS in_source, "
@@ -103,7 +106,7 @@ def _compare_dates(con: duckdb.DuckDBPyConnection, source: str, schema: str, tab
 def _same_rows(con: duckdb.DuckDBPyConnection, source: str, schema: str, table: str) -> bool:
     """Whether the table holds the same rows (count and sum of row hashes) in the source and the copy."""
     def summary(database: str) -> str:
-        return f"SELECT count(*), sum(hash(t)) FROM {sql_ident(database, schema, table)} AS t"
+        return f"SELECT count(*), sum({ROW_HASH}) FROM {sql_ident(database, schema, table)}"
 
     left, right = con.execute(f"{summary(source)} UNION ALL {summary(COPY_ALIAS)}").fetchall()
     return left == right

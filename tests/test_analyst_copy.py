@@ -222,17 +222,19 @@ def test_publishing_again_writes_only_the_tables_and_reporting_dates_that_change
             'A' || range AS agency_code, CAST(range AS DECIMAL(18, 2)) AS amount FROM range(9);
         CREATE TABLE marts.dim AS SELECT range AS id FROM range(3);
         CREATE TABLE marts.gone AS SELECT 1 AS x;
+        CREATE TABLE marts.named AS SELECT range AS t, 'v' AS v FROM range(2);  -- a column named like a row alias
         CREATE VIEW marts.v_total AS SELECT sum(amount) AS total FROM marts.fct_daily;
         COMMENT ON TABLE marts.fct IS 'Facts';
         COMMENT ON COLUMN marts.fct.amount IS 'Amount, tỷ đồng';
     """)
     first = publish(settings)
-    assert (first.reused, first.tables_written, first.dates_replaced) == (False, 5, 0)
+    assert (first.reused, first.tables_written, first.dates_replaced) == (False, 6, 0)
     with duckdb.connect(str(settings.duckdb_path)) as con:
         con.execute("""
             UPDATE marts.fct_daily SET amount = 100 WHERE agency_code = 'A4';              -- a corrected date (2026-01-02)
             INSERT INTO marts.fct_daily VALUES (DATE '2026-01-04', 'A9', 9.5);             -- a new date
             INSERT INTO audit.log VALUES ('a line');                                       -- a table without dates
+            UPDATE marts.named SET v = 'w' WHERE t = 1;
             ALTER TABLE marts.dim ADD COLUMN name VARCHAR;                                 -- its columns changed
             CREATE TABLE marts.new AS SELECT 'n' AS y;
             DROP TABLE marts.gone;
@@ -242,11 +244,11 @@ def test_publishing_again_writes_only_the_tables_and_reporting_dates_that_change
             COMMENT ON COLUMN marts.fct_daily.amount IS 'Daily amount';
         """)
     again = publish(settings)
-    # audit.log, marts.dim and marts.new written; marts.fct unchanged; two dates of marts.fct_daily replaced
-    assert (again.reused, again.tables, again.tables_written, again.dates_replaced) == (True, 5, 3, 2)
+    # audit.log, marts.named, marts.dim and marts.new written; marts.fct unchanged; two dates of marts.fct_daily replaced
+    assert (again.reused, again.tables, again.tables_written, again.dates_replaced) == (True, 6, 4, 2)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         tables = analyst_tables(con)
-    assert tables == ["audit.log", "marts.dim", "marts.fct", "marts.fct_daily", "marts.new"]
+    assert tables == ["audit.log", "marts.dim", "marts.fct", "marts.fct_daily", "marts.named", "marts.new"]
     # what the copy holds is what a copy written whole holds: rows, views, comments
     whole = tmp_path / "whole"
     whole.mkdir()
