@@ -4,9 +4,10 @@
 (no colour codes) at WARNING, so only what needs a reader's eye is shown while the run goes on; dbt's
 own output (dagster-dbt writes it to stdout) goes to <warehouse>/logs/last_run.log. After the run,
 each stage's line is told from the run's own events (the counts its assets attach to their
-materializations), and the summary from the audit tables, read before and after the run, so
-"new since the last run" is exact without storing anything. Findings are counted one way throughout:
-errors and warnings, and apart from them the echoes of rejected files (State). `--verbose` (`make run VERBOSE=1`)
+materializations), and the summary from the audit tables: files and findings read before and after the
+run, and, when the run evaluated the rules, the findings new, persisting and resolved since the previous
+evaluation from audit.dq_finding_history (pipelines/quality/history.py). Findings are counted one way
+throughout: errors and warnings, and apart from them the echoes of rejected files (State). `--verbose` (`make run VERBOSE=1`)
 shows every event, DEBUG included, and dbt's output, as `dagster job execute` does. `--full-refresh`
 (`make run FULL_REFRESH=1`) gives the dbt step its run config `full_refresh: true`: the marts are rebuilt
 whole (`dbt build --full-refresh`), even with nothing new.
@@ -89,6 +90,30 @@ def read_state(settings: Settings) -> State | None:
     return State(files.get("accepted", 0), sum(n for s, n in files.items() if s != "accepted"), *findings)
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """A run's rules evaluation against the previous one (audit.dq_finding_history): findings by state."""
+
+    first: bool      # no evaluation before it in this warehouse: every finding is new
+    new: int         # open now, not open in the previous evaluation
+    persisting: int  # open in both
+    resolved: int    # open in the previous evaluation, gone now
+
+
+def read_lifecycle(settings: Settings, run_id: str) -> Lifecycle | None:
+    """The findings' states as this run's evaluation recorded them; None when it evaluated no rules."""
+    from pipelines.warehouse import connect
+
+    with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM audit.dq_runs WHERE run_seq < r.run_seq) = 0, "
+            "count(*) FILTER (h.state = 'new'), count(*) FILTER (h.state = 'persisting'), "
+            "count(*) FILTER (h.state = 'resolved') "
+            "FROM audit.dq_runs r LEFT JOIN audit.dq_finding_history h USING (run_id) WHERE r.run_id = ? GROUP BY r.run_seq",
+            [run_id]).fetchone()
+    return Lifecycle(*row) if row else None
+
+
 def _built_by(settings: Settings, run_id: str) -> bool | None:
     """Whether this run rebuilt the marts whole (True), incrementally (False), or not at all (None)."""
     from pipelines.warehouse import connect
@@ -152,20 +177,37 @@ def findings_text(errors: int, warnings: int, echoes: int, deltas: tuple[str, st
     return text
 
 
-def summary_lines(before: State | None, after: State | None, settings: Settings, nothing_new: bool) -> list[str]:
+def lifecycle_line(states: Lifecycle) -> str:
+    """New, persisting and resolved since the previous evaluation: every finding, echoes included (new and
+    persisting add up to the errors, warnings and echoes above them)."""
+    if states.first:
+        return f"          all {states.new} new: the first evaluation of this warehouse"
+    return (f"          since the last evaluation: {states.new} new, {states.persisting} persisting, "
+            f"{states.resolved} resolved")
+
+
+def summary_lines(before: State | None, after: State | None, settings: Settings, nothing_new: bool,
+                  states: Lifecycle | None = None) -> list[str]:
+    """The summary: files and findings, or one line when nothing changed; then the next commands.
+
+    states: this run's evaluation (read_lifecycle); without one (no rules evaluated, or a warehouse from
+    before the findings' history), the findings' counts say how they moved since before the run."""
     report = settings.reports_dir / "dq_report.html"
     if after is None:
         return []
-    if nothing_new and before == after:
+    if nothing_new and before == after and states is None:
         head = [f"Nothing changed since the last run: {after.accepted} files accepted, {after.rejected} rejected; "
                 f"{findings_text(after.errors, after.warnings, after.echoes)}."]
     else:
         b = before or State()
         head = [f"Files:    {after.accepted} accepted{_delta(after.accepted, b.accepted if before else None)}, "
-                f"{after.rejected} rejected{_delta(after.rejected, b.rejected if before else None)}",
-                "Findings: " + findings_text(after.errors, after.warnings, after.echoes, tuple(
-                    _delta(getattr(after, n), getattr(b, n) if before else None) for n in ("errors", "warnings", "echoes")))]
-    return head + ["Next:     make sql   (query the warehouse)",
+                f"{after.rejected} rejected{_delta(after.rejected, b.rejected if before else None)}"]
+        if states is None:
+            head.append("Findings: " + findings_text(after.errors, after.warnings, after.echoes, tuple(
+                _delta(getattr(after, n), getattr(b, n) if before else None) for n in ("errors", "warnings", "echoes"))))
+        else:
+            head += ["Findings: " + findings_text(after.errors, after.warnings, after.echoes), lifecycle_line(states)]
+    return head + [f"Next:     make sql   (query the analyst copy, {settings.analyst_path.name})",
                    "          make dev   (Dagster UI on http://127.0.0.1:3000; loads new inbox files by itself)",
                    f"          open {report}   (findings also in dq_findings.csv and .xlsx beside it)"]
 
@@ -206,7 +248,9 @@ def run_full_load(settings: Settings, out, verbose: bool = False, instance: Dags
                 if e.asset_key == SUBMISSIONS), {})
     nothing_new = sub.get("files_new") is not None and sub["files_new"].value == 0
     print(file=out)
-    for line in summary_lines(before, read_state(settings), settings, nothing_new):
+    states = read_lifecycle(settings, result.run_id) if DQ_FINDINGS in {
+        e.asset_key for e in result.get_asset_materialization_events()} else None
+    for line in summary_lines(before, read_state(settings), settings, nothing_new, states):
         print(line, file=out)
     if not verbose and log_path.stat().st_size:  # dbt ran
         print(f"          dbt's output: {log_path}", file=out)

@@ -73,8 +73,12 @@ def test_first_run_prints_one_line_per_stage_with_the_warehouse_counts(console_r
                         rf"tables written, 0 reporting dates replaced, in \d+\.\d s", lines[5])
     assert lines[6:8] == ["", f"Files:    {accepted} accepted, {rejected} rejected"]
     assert lines[8] == f"Findings: {errors} errors, {warnings} warnings"
-    assert lines[9].startswith("Next:     make sql") and lines[10].lstrip().startswith("make dev")
-    assert lines[11].lstrip().startswith(f"open {report}")
+    # the first evaluation of the warehouse: every finding is new (audit.dq_findings.lifecycle)
+    [(new, total)] = _audit(settings, "SELECT count(*) FILTER (lifecycle = 'new'), count(*) FROM audit.dq_findings")
+    assert new == total == errors + warnings
+    assert lines[9] == f"          all {new} new: the first evaluation of this warehouse"
+    assert lines[10] == "Next:     make sql   (query the analyst copy, analyst.duckdb)"
+    assert lines[11].lstrip().startswith("make dev") and lines[12].lstrip().startswith(f"open {report}")
     assert "DEBUG" not in text and "\x1b[" not in text
     # dbt's own lines went to the log file, not the console
     assert "Running with dbt=" in dbt_log and "Running with dbt=" not in text
@@ -121,6 +125,33 @@ def test_echoes_of_rejected_files_are_counted_apart_in_the_rules_line_and_the_su
     after = read_state(settings)
     assert summary_lines(before, after, settings, nothing_new=False)[1] == (
         "Findings: 2 errors, 1 warning, 0 echoes of rejected files (-3 since the last run)")
+
+
+def test_new_persisting_and_resolved_come_from_the_findings_history_of_the_runs_evaluation(tmp_path):
+    from pipelines.cli import Lifecycle, State, read_lifecycle, summary_lines
+
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path / "wh")
+    settings.warehouse_dir.mkdir()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("""CREATE SCHEMA audit;
+            CREATE TABLE audit.dq_runs AS SELECT * FROM (VALUES ('run-1', 1), ('run-2', 2), ('run-3', 3)) v(run_id, run_seq);
+            CREATE TABLE audit.dq_finding_history AS SELECT * FROM (VALUES
+                ('run-1', 'a', 'new'), ('run-1', 'b', 'new'), ('run-1', 'c', 'new'),
+                ('run-2', 'a', 'persisting'), ('run-2', 'b', 'persisting'), ('run-2', 'c', 'resolved'),
+                ('run-2', 'd', 'new'), ('run-2', 'e', 'new')) v(run_id, finding_id, state)""")
+    assert read_lifecycle(settings, "run-1") == Lifecycle(first=True, new=3, persisting=0, resolved=0)
+    assert read_lifecycle(settings, "run-2") == Lifecycle(first=False, new=2, persisting=2, resolved=1)
+    # an evaluation that found nothing, after one that found some: all resolved
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("INSERT INTO audit.dq_finding_history VALUES ('run-3', 'a', 'resolved'), ('run-3', 'b', 'resolved'), "
+                    "('run-3', 'd', 'resolved'), ('run-3', 'e', 'resolved')")
+    assert read_lifecycle(settings, "run-3") == Lifecycle(first=False, new=0, persisting=0, resolved=4)
+    assert read_lifecycle(settings, "a-run-that-evaluated-nothing") is None
+    before, after = State(10, 1, 2, 1, 0), State(11, 1, 2, 2, 0)
+    assert summary_lines(before, after, settings, False, read_lifecycle(settings, "run-2"))[:3] == [
+        "Files:    11 accepted (+1 since the last run), 1 rejected",
+        "Findings: 2 errors, 2 warnings",
+        "          since the last evaluation: 2 new, 2 persisting, 1 resolved"]
 
 
 def test_verbose_shows_debug_events(console_runs):
