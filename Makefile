@@ -35,9 +35,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
 
-# One line per stage and a summary (pipelines/cli.py); `make run VERBOSE=1` shows every event, DEBUG and dbt's output included.
+# One line per stage and a summary (pipelines/cli.py); `make run VERBOSE=1` shows every event, DEBUG and dbt's output included;
+# `make run FULL_REFRESH=1` rebuilds the marts whole (dbt build --full-refresh), even with nothing new.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	@$(BIN)/python -m pipelines.cli run $(if $(VERBOSE),--verbose)
+	@$(BIN)/python -m pipelines.cli run $(if $(VERBOSE),--verbose) $(if $(filter-out 0 no false,$(FULL_REFRESH)),--full-refresh)
 
 # The analyst copy (published after every load: pipelines/publish.py), read-only in the DuckDB CLI from PyPI
 # (duckdb-cli, a locked dev dependency); it opens while a load runs. Queries can be piped in: `make -s sql < q.sql`.

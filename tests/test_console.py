@@ -50,24 +50,35 @@ def _audit(settings: Settings, sql: str):
 def test_first_run_prints_one_line_per_stage_with_the_warehouse_counts(console_runs):
     settings, [(ok, text, dbt_log), *_] = console_runs
     files = dict(_audit(settings, "SELECT status, count(*) FROM audit.submissions GROUP BY status"))
-    findings = dict(_audit(settings, "SELECT severity, count(*) FROM audit.dq_findings GROUP BY severity"))
+    # echoes of rejected files are counted apart from the errors and warnings, in the rules line and the summary alike
+    [(errors, warnings, echoes)] = _audit(settings, "SELECT count(*) FILTER (severity = 'error' AND echo_of_file IS NULL), "
+                                                    "count(*) FILTER (severity = 'warning' AND echo_of_file IS NULL), "
+                                                    "count(*) FILTER (echo_of_file IS NOT NULL) FROM audit.dq_findings")
     manifest = json.loads((PROJECT / "dbt_project" / "target" / "manifest.json").read_text())
     kinds = [n["resource_type"] for n in manifest["nodes"].values()]
     accepted, rejected = files.pop("accepted"), sum(files.values())
     report = settings.reports_dir / "dq_report.html"
+    tables = _audit(settings, "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('marts', 'audit')")[0][0]
+    size_mb = settings.analyst_path.stat().st_size / 1e6
     lines = text.splitlines()
-    assert ok and accepted == 402
+    assert ok and accepted == 402 and echoes == 0  # the samples' rejected files leave no echo: none is shown
     assert lines[:4] == [
         f"ingest   {accepted + rejected} files: {accepted} accepted, {rejected} rejected, 0 skipped (already loaded)",
         f"dbt      full refresh: {kinds.count('model')} models built, {kinds.count('test')} tests (0 failed)",
         lines[2], lines[3]]
-    assert re.fullmatch(rf"rules    {findings['error']} errors, {findings['warning']} warnings \(\d+ figures checked\)", lines[2])
+    assert re.fullmatch(rf"rules    {errors} errors, {warnings} warnings \(\d+ figures checked\)", lines[2])
     assert re.fullmatch(r"GX       \d+ expectation results, \d+ failed, [1-9]\d* batches validated now", lines[3])
-    assert lines[4:7] == [f"report   {report}", "",
-                          f"Files:    {accepted} accepted, {rejected} rejected"]
-    assert lines[7] == f"Findings: {findings['error']} errors, {findings['warning']} warnings"
-    assert lines[8].startswith("Next:     make sql") and lines[9].lstrip().startswith("make dev")
-    assert lines[10].lstrip().startswith(f"open {report}")
+    assert lines[4] == f"report   {report}"
+    assert re.fullmatch(rf"publish  {re.escape(str(settings.analyst_path))}: {size_mb:.1f} MB, {tables} of {tables} "
+                        rf"tables written, 0 reporting dates replaced, in \d+\.\d s", lines[5])
+    assert lines[6:8] == ["", f"Files:    {accepted} accepted, {rejected} rejected"]
+    assert lines[8] == f"Findings: {errors} errors, {warnings} warnings"
+    # the first evaluation of the warehouse: every finding is new (audit.dq_findings.lifecycle)
+    [(new, total)] = _audit(settings, "SELECT count(*) FILTER (lifecycle = 'new'), count(*) FROM audit.dq_findings")
+    assert new == total == errors + warnings
+    assert lines[9] == f"          all {new} new: the first evaluation of this warehouse"
+    assert lines[10] == "Next:     make sql   (query the analyst copy, analyst.duckdb)"
+    assert lines[11].lstrip().startswith("make dev") and lines[12].lstrip().startswith(f"open {report}")
     assert "DEBUG" not in text and "\x1b[" not in text
     # dbt's own lines went to the log file, not the console
     assert "Running with dbt=" in dbt_log and "Running with dbt=" not in text
@@ -77,16 +88,70 @@ def test_a_second_run_says_nothing_changed_in_one_line(console_runs):
     settings, [_, (ok, text, _), _] = console_runs
     [(accepted, rejected)] = _audit(settings, "SELECT count(*) FILTER (status = 'accepted'), "
                                               "count(*) FILTER (status <> 'accepted') FROM audit.submissions")
-    [(errors, warnings)] = _audit(settings, "SELECT count(*) FILTER (severity = 'error'), "
-                                            "count(*) FILTER (severity = 'warning') FROM audit.dq_findings")
+    [(errors, warnings, echoes)] = _audit(settings, "SELECT count(*) FILTER (severity = 'error' AND echo_of_file IS NULL), "
+                                                    "count(*) FILTER (severity = 'warning' AND echo_of_file IS NULL), "
+                                                    "count(*) FILTER (echo_of_file IS NOT NULL) FROM audit.dq_findings")
     lines = text.splitlines()
-    assert ok and lines[:5] == [
+    assert ok and lines[:6] == [
         f"ingest   {accepted + rejected} files: 0 accepted, 0 rejected, {accepted + rejected} skipped (already loaded)",
         "dbt      skipped: nothing changed since the last build",
-        "rules    skipped: nothing changed", "GX       skipped: nothing changed", "report   unchanged"]
-    assert lines[6] == (f"Nothing changed since the last run: {accepted} files accepted, {rejected} rejected; "
+        "rules    skipped: nothing changed", "GX       skipped: nothing changed", "report   unchanged",
+        f"publish  {settings.analyst_path} holds the last build: unchanged"]
+    assert lines[7] == (f"Nothing changed since the last run: {accepted} files accepted, {rejected} rejected; "
                         f"{errors} errors, {warnings} warnings.")
+    assert echoes == 0
     assert "DEBUG" not in text and "\x1b[" not in text
+
+
+def test_echoes_of_rejected_files_are_counted_apart_in_the_rules_line_and_the_summary_alike(tmp_path):
+    from pipelines.cli import read_state, rules_line, summary_lines
+
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path / "wh")
+    settings.warehouse_dir.mkdir()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("""CREATE SCHEMA audit;
+            CREATE TABLE audit.submissions AS SELECT * FROM (VALUES ('accepted'), ('accepted'), ('rejected')) v(status);
+            CREATE TABLE audit.dq_findings AS SELECT * FROM (VALUES ('error', NULL), ('error', 'f.xlsx'), ('error', NULL),
+                ('warning', NULL), ('warning', 'f.xlsx'), ('warning', 'g.csv')) v(severity, echo_of_file)""")
+    before = read_state(settings)
+    assert (before.accepted, before.rejected, before.errors, before.warnings, before.echoes) == (2, 1, 2, 1, 3)
+    # the rules step's metadata: errors and warnings without the echoes, every finding in the row count
+    assert rules_line({"errors": 2, "warnings": 1, "dagster/row_count": 6, "figures": 40}) == (
+        "rules    2 errors, 1 warning, 3 echoes of rejected files (40 figures checked)")
+    assert summary_lines(before, before, settings, nothing_new=True)[0] == (
+        "Nothing changed since the last run: 2 files accepted, 1 rejected; 2 errors, 1 warning, 3 echoes of rejected files.")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("DELETE FROM audit.dq_findings WHERE echo_of_file IS NOT NULL")
+    after = read_state(settings)
+    assert summary_lines(before, after, settings, nothing_new=False)[1] == (
+        "Findings: 2 errors, 1 warning, 0 echoes of rejected files (-3 since the last run)")
+
+
+def test_new_persisting_and_resolved_come_from_the_findings_history_of_the_runs_evaluation(tmp_path):
+    from pipelines.cli import Lifecycle, State, read_lifecycle, summary_lines
+
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path / "wh")
+    settings.warehouse_dir.mkdir()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("""CREATE SCHEMA audit;
+            CREATE TABLE audit.dq_runs AS SELECT * FROM (VALUES ('run-1', 1), ('run-2', 2), ('run-3', 3)) v(run_id, run_seq);
+            CREATE TABLE audit.dq_finding_history AS SELECT * FROM (VALUES
+                ('run-1', 'a', 'new'), ('run-1', 'b', 'new'), ('run-1', 'c', 'new'),
+                ('run-2', 'a', 'persisting'), ('run-2', 'b', 'persisting'), ('run-2', 'c', 'resolved'),
+                ('run-2', 'd', 'new'), ('run-2', 'e', 'new')) v(run_id, finding_id, state)""")
+    assert read_lifecycle(settings, "run-1") == Lifecycle(first=True, new=3, persisting=0, resolved=0)
+    assert read_lifecycle(settings, "run-2") == Lifecycle(first=False, new=2, persisting=2, resolved=1)
+    # an evaluation that found nothing, after one that found some: all resolved
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("INSERT INTO audit.dq_finding_history VALUES ('run-3', 'a', 'resolved'), ('run-3', 'b', 'resolved'), "
+                    "('run-3', 'd', 'resolved'), ('run-3', 'e', 'resolved')")
+    assert read_lifecycle(settings, "run-3") == Lifecycle(first=False, new=0, persisting=0, resolved=4)
+    assert read_lifecycle(settings, "a-run-that-evaluated-nothing") is None
+    before, after = State(10, 1, 2, 1, 0), State(11, 1, 2, 2, 0)
+    assert summary_lines(before, after, settings, False, read_lifecycle(settings, "run-2"))[:3] == [
+        "Files:    11 accepted (+1 since the last run), 1 rejected",
+        "Findings: 2 errors, 2 warnings",
+        "          since the last evaluation: 2 new, 2 persisting, 1 resolved"]
 
 
 def test_verbose_shows_debug_events(console_runs):
@@ -141,3 +206,47 @@ def test_the_sensor_starts_from_what_is_loaded_and_asks_for_new_files_and_their_
             dagster_event=DagsterEvent(DagsterEventType.RUN_SUCCESS.value, job_name="full_load"))
         [report] = after(context)
         assert (report.partition_key, report.run_key) == ("2026-03-31", "0123abcd:2026-03-31")
+
+
+def test_make_run_full_refresh_reaches_the_dbt_steps_run_config(tmp_path, monkeypatch):
+    """Makefile -> `cli run --full-refresh` -> run_full_load -> the job's run config, each link without running the job."""
+    import subprocess
+
+    from click.testing import CliRunner
+    from dagster import JobDefinition, validate_run_config
+
+    import pipelines.cli as cli
+
+    def make_line(*variables: str) -> str:
+        done = subprocess.run(["make", "-n", "-s", "run", *variables], cwd=PROJECT, capture_output=True, text=True,
+                              env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+        return done.stdout.splitlines()[-1].split()
+
+    assert make_line("FULL_REFRESH=1")[-3:] == ["pipelines.cli", "run", "--full-refresh"]
+    assert make_line("FULL_REFRESH=0")[-2:] == make_line()[-2:] == ["pipelines.cli", "run"]
+
+    calls = []
+    monkeypatch.setattr(cli, "load_settings", lambda: "the settings")
+    monkeypatch.setattr(cli, "run_full_load", lambda settings, out, verbose=False, full_refresh=False:
+                        calls.append((settings, verbose, full_refresh)) or True)
+    assert CliRunner().invoke(cli.main, ["run", "--full-refresh"]).exit_code == 0
+    assert calls == [("the settings", False, True)]
+    monkeypatch.undo()
+
+    class Started(Exception):
+        pass
+
+    def execute_in_process(job, run_config=None, **_):
+        raise Started(job, run_config)
+
+    monkeypatch.setattr(JobDefinition, "execute_in_process", execute_in_process)
+    settings = Settings.explicit(home=PROJECT, warehouse_dir=tmp_path / "wh")
+    with pytest.raises(Started) as started:
+        cli.run_full_load(settings, io.StringIO(), full_refresh=True)
+    job, config = started.value.args
+    assert job.name == "full_load"
+    # the config is valid for the job, and the dbt step (DbtStepConfig) gets full_refresh
+    assert validate_run_config(job, config)["ops"]["warehouse_models"]["config"] == {"full_refresh": True}
+    with pytest.raises(Started) as started:
+        cli.run_full_load(settings, io.StringIO())
+    assert validate_run_config(*started.value.args)["ops"]["warehouse_models"]["config"] == {"full_refresh": False}
