@@ -65,7 +65,7 @@ others AS (
     GROUP BY finding_id
 ),
 findings AS (
-    SELECT f.*,
+    SELECT f.* EXCLUDE (actual_number, expected_number, difference_number, tolerance_number),
            CASE WHEN f.echo_of_file IS NOT NULL THEN 3 WHEN f.severity = 'error' THEN 1 ELSE 2 END AS rank,
            c.file_name, c."row", c.field, o.other_rows,
            {{numbers}}
@@ -199,8 +199,9 @@ def _problems(con, findings: pl.DataFrame, day: date | None) -> pl.DataFrame:
     finally:
         con.unregister("_scope")
         con.unregister("_stated_roles")
-    shown = pl.when(pl.col("source") == "quarantine").then(pl.lit("Tệp bị từ chối / rejected file")).otherwise(
-        pl.col("severity").replace_strict(SEVERITY_SHOWN, default=pl.col("severity")))
+    shown = (pl.when(pl.col("source") == "quarantine").then(pl.lit("Tệp bị từ chối / rejected file"))
+             .when(pl.col("echo_of_file").is_not_null()).then(pl.lit("Hệ quả của tệp bị từ chối / echo of a rejected file"))
+             .otherwise(pl.col("severity").replace_strict(SEVERITY_SHOWN, default=pl.col("severity"))))
     return frame.with_columns(severity_shown=shown).sort(
         "agency_code", "rank", "file_name", "row", "field", "rule_id", "subject", "finding_id", nulls_last=True)
 
@@ -252,8 +253,16 @@ def _agency_workbook(path: Path, code: str, name: str, problems: pl.DataFrame, s
                          _stamp_lines(stamp), tally], book.add_format({"bold": True, "font_size": 13}))
     _write_table(book, sheet, problems, AGENCY_COLUMNS, row=TABLE_ROW)
     book.close()
-    neutralise(problems.select([c.name for c in AGENCY_COLUMNS]).rename(
-        {c.name: c.header for c in AGENCY_COLUMNS})).write_csv(path.with_suffix(".csv"), include_bom=True)
+    _csv(problems, AGENCY_COLUMNS).write_csv(path.with_suffix(".csv"), include_bom=True)
+
+
+def _csv(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    """The table as CSV text: numbers as the engine writes them (6, 8.793264733: no trailing zeros, a dot)."""
+    def shown(c: Column) -> pl.Expr:
+        if not c.number or frame.schema[c.name] != pl.Decimal:
+            return pl.col(c.name)
+        return pl.col(c.name).cast(pl.String).str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "")
+    return neutralise(frame.select(shown(c).alias(c.header) for c in columns))
 
 
 def write_agency_workbooks(folder: Path, problems: pl.DataFrame, agencies: pl.DataFrame, stamp: dict,
@@ -290,7 +299,8 @@ def _agencies(con, problems: pl.DataFrame, day: date | None) -> pl.DataFrame:
         con.unregister("_with_problems")
 
 
-def _national(con, path: Path, findings: pl.DataFrame, problems: pl.DataFrame, stamp: dict, day: date | None) -> None:
+def _national(con, path: Path, findings: pl.DataFrame, problems: pl.DataFrame, agencies: pl.DataFrame, stamp: dict,
+              day: date | None) -> None:
     names = findings.select("finding_id", "agency_name_vi", "category", "document", "location", "evidence_quotes",
                             "rule_file")
     found = problems.filter(pl.col("source") == "finding").join(names, on="finding_id", how="left")
@@ -318,10 +328,10 @@ def _national(con, path: Path, findings: pl.DataFrame, problems: pl.DataFrame, s
             echoes=(pl.col("rank") == 3).sum(),
             quarantine_rows=(pl.col("source") == "quarantine").sum(),
             rejected_files=pl.col("file_name").filter(pl.col("source") == "quarantine").n_unique())
-        .join(found.select("agency_code", "agency_name_vi").unique("agency_code"), on="agency_code", how="left")
+        .join(agencies, on="agency_code", how="left")
         .sort("agency_code"))
     by_rule = own.group_by("rule_id", "rule_label", "severity").agg(
-        findings=pl.len(), agencies=pl.col("agency_code").n_unique()).sort("rule_id")
+        findings=pl.len(), agencies=pl.col("agency_code").drop_nulls().n_unique()).sort("rule_id")
     book = _new_workbook(path)
     summary = book.add_worksheet("summary")
     scope = f"kỳ báo cáo / reporting round {day:%d/%m/%Y}" if day else "toàn bộ dữ liệu / whole warehouse"
@@ -348,7 +358,7 @@ def write_workbooks(settings: Settings, folder: Path, findings: pl.DataFrame, cs
         problems = _problems(con, findings, day)
         stamp = _run_stamp(con)
         agencies = _agencies(con, problems, day)
-        _national(con, xlsx, findings, problems, stamp, day)
+        _national(con, xlsx, findings, problems, agencies, stamp, day)
     neutralise(findings.select(CSV_COLUMNS)).write_csv(csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     written = write_agency_workbooks(folder / AGENCY_FOLDER, problems, agencies, stamp, day)
     return Workbooks(csv, xlsx, written)
