@@ -208,7 +208,8 @@ def _problems(con, findings: pl.DataFrame, day: date | None) -> pl.DataFrame:
 
 def _new_workbook(path: Path) -> Workbook:
     # as polars' own set-up, and no text turned into a link: a cell shows what the agency wrote
-    return Workbook(str(path), {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False})
+    return Workbook(str(path), {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                "in_memory": True})  # no temporary file per part: most of the time of a small workbook
 
 
 def _write_table(book: Workbook, sheet, frame: pl.DataFrame, columns: list[Column], row: int = 0, col: int = 0,
