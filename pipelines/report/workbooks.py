@@ -26,6 +26,7 @@ import polars as pl
 from xlsxwriter import Workbook
 
 from pipelines.quality import kinds
+from pipelines.quality.bounds import UNBOUNDED
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -39,8 +40,8 @@ CSV_COLUMNS = [
 
 # A plain number as the engine writes one (no leading zero: "007" is a code, not seven).
 _PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
-# |x| at or above this is the engine's open bound (bounds.UNBOUNDED, shown "+∞"), not a number.
-_OPEN = "1e21"
+# |x| at or above this is the engine's open bound, shown "+∞" (the threshold of the engine's r57_fmt), not a number.
+_OPEN = f"{UNBOUNDED} / 1000"
 
 # The file, row and field of a finding: the stated figure of a relation, the row of a row check, else
 # the first cited (never one cited for comparison only); every other cited row is listed as text.
@@ -77,12 +78,12 @@ SELECT 'finding' AS source, agency_code, rank, severity, file_name, "row", field
        message AS message_vi, message, actual_number, actual_text, expected_number, expected_text,
        difference_number, difference_text, tolerance_number, unit, subject, other_rows, echo_of_file, finding_id
 FROM findings
-UNION ALL
+UNION ALL BY NAME
 -- rows of a rejected file still to fix: none once a later file for that agency, domain and date was accepted
-SELECT 'quarantine', s.agency_code, 0, 'error', q.file_name, q.source_row, q.field, NULL,
-       'Tệp bị từ chối, không được nạp / rejected file, not loaded',
-       'Tệp bị từ chối: sửa lỗi này và gửi lại cả tệp. Lý do (tiếng Anh): ' || q.reason,
-       q.reason, NULL, q.value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'quarantine' AS source, s.agency_code, 0 AS rank, 'error' AS severity, q.file_name, q.source_row AS "row", q.field,
+       'Tệp bị từ chối, không được nạp / rejected file, not loaded' AS rule_label,
+       'Tệp bị từ chối: sửa lỗi này và gửi lại cả tệp. Lý do (tiếng Anh): ' || q.reason AS message_vi,
+       q.reason AS message, q.value AS actual_text
 FROM audit.quarantine q JOIN audit.submissions s USING (submission_id)
 WHERE ($day IS NULL OR s.reporting_date = $day)
   AND NOT EXISTS (SELECT 1 FROM audit.submissions later
@@ -104,11 +105,11 @@ def _number_sql(name: str) -> str:
 _NUMBERS = ", ".join([
     _number_sql("actual"), _number_sql("expected"),
     # the difference and tolerance are points: a text one is not a number at all
-    "CASE WHEN f.difference_number IS NOT NULL AND abs(f.difference_number) < 1e21 THEN f.difference_number "
+    f"CASE WHEN f.difference_number IS NOT NULL AND abs(f.difference_number) < {_OPEN} THEN f.difference_number "
     f"WHEN f.difference_number IS NULL AND regexp_matches(f.difference, '{_PLAIN_NUMBER}') "
     "THEN TRY_CAST(f.difference AS DECIMAL(38, 9)) END AS difference_number",
     f"CASE WHEN NOT regexp_matches(f.difference, '{_PLAIN_NUMBER}') THEN f.difference END AS difference_text",
-    "CASE WHEN abs(f.tolerance_number) < 1e21 THEN f.tolerance_number END AS tolerance_number",
+    f"CASE WHEN abs(f.tolerance_number) < {_OPEN} THEN f.tolerance_number END AS tolerance_number",
 ])
 
 
