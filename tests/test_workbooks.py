@@ -29,7 +29,9 @@ AGENCY_HEADER = ["Mức độ / Severity", "Tệp / File", "Dòng / Row", "Trư�
                  "Giá trị đã gửi (chữ, khoảng) / Value provided (text, range)", "Giá trị đúng / Expected value",
                  "Giá trị đúng (chữ, khoảng) / Expected (text, range)", "Chênh lệch / Difference",
                  "Chênh lệch (chữ) / Difference (text)", "Dung sai / Tolerance", "Đơn vị / Unit", "Đối tượng / Subject",
-                 "Dòng liên quan khác / Other rows cited", "Message (English)", "Mã phát hiện / Finding id"]
+                 "Dòng liên quan khác / Other rows cited", "So với lần chạy trước / Since the last run", "Xem xét / Review",
+                 "Lý do xem xét / Review reason", "Người xem xét / Reviewer", "Rule (English)", "Message (English)",
+                 "Mã phát hiện / Finding id"]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_an_agency_row_is_its_finding_with_numbers_as_numbers(small):
     assert [c.value for c in sheet[5]] == AGENCY_HEADER
     assert sheet.freeze_panes == "A6"  # the title lines and the header stay in view
     [table] = sheet.tables.values()
-    assert table.ref == "A5:S8" and table.autoFilter is not None
+    assert table.ref == "A5:X8" and table.autoFilter is not None
     # errors by file, row and field: the summary's row 2 has three findings
     assert [cells(sheet, r, "BCDE") for r in (6, 7, 8)] == [
         ["BYT__task_summary__2025-12-15.csv", 2, "declared_completed", "TS-COMPLETED-SUM"],
@@ -79,6 +81,12 @@ def test_an_agency_row_is_its_finding_with_numbers_as_numbers(small):
         ["BYT__task_summary__2025-12-15.csv", 2, "declared_total", "TS-TOTAL-SUM"]]
     assert cells(sheet, 8, "AHIJKLMN") == ["Lỗi / error", 6, None, 7, None, -1, None, 0]
     assert all(sheet[f"{col}8"].data_type == "n" for col in "CHJLN")
+    # Vietnamese first, English beside it; new in this first run
+    assert cells(sheet, 8, "FGRSVW") == [
+        "Tổng số nhiệm vụ đã khai bằng thường xuyên + đã hoàn thành + đang thực hiện đúng hạn + đang thực hiện quá hạn",
+        "NQ71 tasks at 15/12/2025: tổng số khai là 6 nhưng các thành phần cộng lại được 7", "Mới / new", None,
+        "Declared total equals recurring + completed + in progress on time + in progress overdue",
+        "NQ71 tasks at 15/12/2025: declared total is 6 but its parts add up to 7"]
     # the rows counted are listed beside the stated figure's row
     assert sheet["Q7"].value == "BYT__task_status__2025-12-15.csv: 2, 3, 4, 5, 6, 7"
     with open(small.reports_dir / "agencies" / "BYT.csv", encoding="utf-8-sig", newline="") as handle:
@@ -90,12 +98,13 @@ def test_an_agency_row_is_its_finding_with_numbers_as_numbers(small):
 
 def test_a_rejected_file_row_comes_first_neutralised_then_its_echoes(small):
     sheet = openpyxl.load_workbook(small.reports_dir / "agencies" / "BNG.xlsx")["Vấn đề"]
-    assert sheet["A3"].value == "1 dòng của tệp bị từ chối / rejected-file rows · 0 lỗi / errors · 0 cảnh báo / warnings"
+    assert sheet["A3"].value == ("1 dòng của tệp bị từ chối / rejected-file rows · 0 lỗi / errors · 0 cảnh báo / warnings"
+                                 " · 9 hệ quả của tệp bị từ chối / echoes of rejected files")
     assert cells(sheet, 6, "ABCDEFI") == [
         "Tệp bị từ chối / rejected file", "BNG__task_status__2025-12-15.csv", 3, "Trạng thái", None,
-        "Tệp bị từ chối, không được nạp / rejected file, not loaded", "'" + FORMULA]
+        "Tệp bị từ chối, không được nạp", "'" + FORMULA]
     assert sheet["I6"].data_type == "s"  # text, never a formula
-    assert sheet["R6"].value == ("unknown value; expected one of: DONE_LATE, DONE_ON_TIME, IN_PROGRESS_ON_TIME, "
+    assert sheet["W6"].value == ("unknown value; expected one of: DONE_LATE, DONE_ON_TIME, IN_PROGRESS_ON_TIME, "
                                  "IN_PROGRESS_OVERDUE, RECURRING")
     echoes = rows(sheet, 7)
     assert len(echoes) == 9 and {r[0] for r in echoes} == {"Hệ quả của tệp bị từ chối / echo of a rejected file"}
@@ -119,11 +128,14 @@ def test_the_national_workbook_has_summary_findings_files_and_quarantine(small):
     assert cells(summary, 5, "ABCDEFG") == [
         "Mã cơ quan / Agency code", "Cơ quan / Agency", "Lỗi / Errors", "Cảnh báo / Warnings",
         "Hệ quả tệp bị từ chối / Echoes", "Dòng tệp bị từ chối / Rejected-file rows", "Tệp bị từ chối / Rejected files"]
-    by_agency = {r[0]: r[1:7] for r in rows(summary, 6) if r[0]}
-    assert by_agency["BNG"] == ("Bộ Ngoại giao", 0, 0, 9, 1, 1)
-    assert by_agency["BYT"] == ("Bộ Y tế", 3, 0, 0, 0, 0)
-    by_rule = {r[8]: r[9:13] for r in rows(summary, 6) if r[8]}
-    assert by_rule["TS-DECLARED-VS-ROWS"][1:] == ("error", 1, 1)  # BYT's; BNG's echoes are counted apart
+    by_agency = {r[0]: r[1:9] for r in rows(summary, 6) if r[0]}
+    # errors, warnings, echoes, rejected-file rows, rejected files, new since the last run, waived
+    assert by_agency["BNG"] == ("Bộ Ngoại giao", 0, 0, 9, 1, 1, 9, 0)
+    assert by_agency["BYT"] == ("Bộ Y tế", 3, 0, 0, 0, 0, 3, 0)
+    assert cells(summary, 5, "KLMNOPQ") == ["Mã quy tắc / Rule id", "Quy tắc / Rule", "Mức độ / Severity",
+                                           "Số phát hiện / Findings", "Số cơ quan / Agencies", "Mới / New", "Miễn trừ / Waived"]
+    by_rule = {r[10]: r[12:17] for r in rows(summary, 6) if r[10]}
+    assert by_rule["TS-DECLARED-VS-ROWS"] == ("Lỗi / error", 1, 1, 1, 0)  # BYT's; BNG's echoes are counted apart
     assert summary["C7"].data_type == "n"
 
     findings = book["findings"]
@@ -168,11 +180,11 @@ def test_intervals_open_bounds_and_text_stay_text_beside_the_number(small, tmp_p
     con = duckdb.connect(str(settings.duckdb_path))
     con.execute("""INSERT INTO audit.dq_findings (finding_id, rule_id, rule_label, severity, category, rule_kind, agency_code,
         subject, expected_value, actual_value, difference, tolerance, expected_number, actual_number, difference_number,
-        tolerance_number, message, rule_file) VALUES
+        tolerance_number, message, rule_file, rule_label_vi, message_vi) VALUES
         ('p1', 'P-1', 'interval', 'warning', 'c', 'growth', 'AN_GIANG', 'a', '+∞', '[14.995, 15.005]', '-0.5', '0.005',
-         1e24, 15, -0.5, 0.005, '=1+1', 'x.yml'),
+         1e24, 15, -0.5, 0.005, 'm', 'x.yml', 'khoảng', '=1+1'),
         ('p2', 'P-2', 'text', 'warning', 'c', 'row_check', 'AN_GIANG', 'b', '007', '30/11/2025', '-15', NULL,
-         NULL, NULL, NULL, NULL, 'm', 'x.yml')""")
+         NULL, NULL, NULL, NULL, 'm', 'x.yml', 'chữ', 'm')""")
     con.close()
     write_report(settings)
     sheet = openpyxl.load_workbook(tmp_path / "reports" / "agencies" / "AN_GIANG.xlsx")["Vấn đề"]
@@ -180,3 +192,36 @@ def test_intervals_open_bounds_and_text_stay_text_beside_the_number(small, tmp_p
         "P-1": ("'=1+1", 15, "[14.995, 15.005]", None, "'+∞", -0.5, None, 0.005),  # + could start a formula
         "P-2": ("m", None, "30/11/2025", None, "007", -15, None, None)}
     assert sheet["H6"].data_type == "n" and sheet["J7"].value is None
+
+
+def test_each_file_states_its_run_and_ruleset(small):
+    con = duckdb.connect(str(small.duckdb_path), read_only=True)
+    try:
+        run_id, ruleset_hash, at = con.execute(
+            "SELECT run_id, ruleset_hash, evaluated_at FROM audit.dq_runs ORDER BY run_seq DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    line = (f"Lần chạy / Run: {run_id} · Bộ quy tắc (mã băm) / Ruleset hash: {ruleset_hash} · "
+            f"Đánh giá lúc / Evaluated at: {at:%d/%m/%Y %H:%M:%S}")
+    assert len(ruleset_hash) == 64
+    for path in (small.reports_dir / "agencies").glob("*.xlsx"):
+        assert openpyxl.load_workbook(path)["Vấn đề"]["A2"].value == line, path.name
+    assert openpyxl.load_workbook(small.reports_dir / "dq_findings.xlsx")["summary"]["A2"].value == line
+
+
+def test_a_waived_finding_is_kept_last_and_marked(small, tmp_path):
+    settings = Settings.explicit(warehouse_dir=tmp_path, inbox_dir=small.inbox_dir)
+    shutil.copy(small.duckdb_path, settings.duckdb_path)
+    con = duckdb.connect(str(settings.duckdb_path))
+    con.execute("UPDATE audit.dq_findings SET review_status = 'waived', review_reason = 'đã giải trình tại cuộc họp', "
+                "reviewer = 'KTV' WHERE rule_id = 'TS-COMPLETED-SUM' AND agency_code = 'BYT'")
+    con.close()
+    write_report(settings)
+    sheet = openpyxl.load_workbook(tmp_path / "reports" / "agencies" / "BYT.xlsx")["Vấn đề"]
+    assert sheet["A3"].value == ("0 dòng của tệp bị từ chối / rejected-file rows · 2 lỗi / errors · 0 cảnh báo / warnings"
+                                 " · 1 miễn trừ / waived")
+    assert [cells(sheet, r, "AE") for r in (6, 7, 8)] == [
+        ["Lỗi / error", "TS-DECLARED-VS-ROWS"], ["Lỗi / error", "TS-TOTAL-SUM"], ["Lỗi / error", "TS-COMPLETED-SUM"]]
+    assert cells(sheet, 8, "STU") == ["Miễn trừ / waived", "đã giải trình tại cuộc họp", "KTV"]
+    summary = openpyxl.load_workbook(tmp_path / "reports" / "dq_findings.xlsx")["summary"]
+    assert next(r[1:9] for r in rows(summary, 6) if r[0] == "BYT") == ("Bộ Y tế", 2, 0, 0, 0, 0, 3, 1)

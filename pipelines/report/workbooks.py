@@ -27,6 +27,7 @@ from xlsxwriter import Workbook
 
 from pipelines.quality import kinds
 from pipelines.quality.bounds import UNBOUNDED
+from pipelines.quality.history import run_stamp
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -36,6 +37,8 @@ CSV_COLUMNS = [
     "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
     "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
     "evidence_quotes", "rule_file", "finding_id", "echo_of_file",
+    "rule_label_vi", "message_vi", "why_warning_vi", "lifecycle", "first_seen_run_id", "review_status", "review_reason",
+    "reviewer", "reviewed_on",
 ]
 
 # A plain number as the engine writes one (no leading zero: "007" is a code, not seven).
@@ -43,16 +46,32 @@ _PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 # |x| at or above this is the engine's open bound, shown "+∞" (the threshold of the engine's r57_fmt), not a number.
 _OPEN = f"{UNBOUNDED} / 1000"
 
+
+def _number_sql(text: str, number: str, alias: str) -> str:
+    """A side as a DECIMAL (the engine's number, else its text when a plain number) and as text where the
+    text says more than the number (an interval, an open bound, a date, a status)."""
+    return (f"CASE WHEN f.{number} IS NOT NULL AND abs(f.{number}) < {_OPEN} THEN f.{number} "
+            f"WHEN f.{number} IS NULL AND regexp_matches(f.{text}, '{_PLAIN_NUMBER}') "
+            f"THEN TRY_CAST(f.{text} AS DECIMAL(38, 9)) END AS {alias}_number, "
+            f"CASE WHEN NOT regexp_matches(f.{text}, '{_PLAIN_NUMBER}') THEN f.{text} END AS {alias}_text")
+
+
+_NUMBERS = ", ".join([
+    _number_sql("actual_value", "actual_number", "actual"), _number_sql("expected_value", "expected_number", "expected"),
+    _number_sql("difference", "difference_number", "difference"),
+    f"CASE WHEN abs(f.tolerance_number) < {_OPEN} THEN f.tolerance_number END AS tolerance_number",
+])
+
+
 # The file, row and field of a finding: the stated figure of a relation, the row of a row check, else
 # the first cited (never one cited for comparison only); every other cited row is listed as text.
 _PROBLEMS_SQL = f"""
-WITH stated(rule_kind, role) AS (SELECT * FROM _stated_roles),
-cites AS (
+WITH cites AS (
     SELECT fs.finding_id, fs.file_name, fs."row", fs.field,
            row_number() OVER (PARTITION BY fs.finding_id
                               ORDER BY fs.role = coalesce(st.role, 'row') DESC, fs.file_name, fs."row" NULLS FIRST, fs.field) AS n
     FROM audit.dq_finding_sources fs JOIN _scope USING (finding_id)
-    JOIN audit.dq_findings f USING (finding_id) LEFT JOIN stated st ON st.rule_kind = f.rule_kind
+    JOIN audit.dq_findings f USING (finding_id) LEFT JOIN _stated_roles st ON st.rule_kind = f.rule_kind
     WHERE NOT fs.context
 ),
 others AS (
@@ -67,21 +86,24 @@ others AS (
 ),
 findings AS (
     SELECT f.* EXCLUDE (actual_number, expected_number, difference_number, tolerance_number),
-           CASE WHEN f.echo_of_file IS NOT NULL THEN 3 WHEN f.severity = 'error' THEN 1 ELSE 2 END AS rank,
+           -- worst first; a waived finding last, kept and marked (never dropped)
+           CASE WHEN f.review_status = 'waived' THEN 4 WHEN f.echo_of_file IS NOT NULL THEN 3
+                WHEN f.severity = 'error' THEN 1 ELSE 2 END AS rank,
            c.file_name, c."row", c.field, o.other_rows,
-           {{numbers}}
+           {_NUMBERS}
     FROM audit.dq_findings f JOIN _scope USING (finding_id)
     LEFT JOIN cites c ON c.finding_id = f.finding_id AND c.n = 1
     LEFT JOIN others o ON o.finding_id = f.finding_id
 )
-SELECT 'finding' AS source, agency_code, rank, severity, file_name, "row", field, rule_id, rule_label,
-       message AS message_vi, message, actual_number, actual_text, expected_number, expected_text,
-       difference_number, difference_text, tolerance_number, unit, subject, other_rows, echo_of_file, finding_id
+SELECT 'finding' AS source, agency_code, rank, severity, file_name, "row", field, rule_id, rule_label_vi,
+       rule_label, message_vi, message, actual_number, actual_text, expected_number, expected_text,
+       difference_number, difference_text, tolerance_number, unit, subject, other_rows, echo_of_file, lifecycle,
+       review_status, review_reason, reviewer, finding_id
 FROM findings
 UNION ALL BY NAME
 -- rows of a rejected file still to fix: none once a later file for that agency, domain and date was accepted
 SELECT 'quarantine' AS source, s.agency_code, 0 AS rank, 'error' AS severity, q.file_name, q.source_row AS "row", q.field,
-       'Tệp bị từ chối, không được nạp / rejected file, not loaded' AS rule_label,
+       'Tệp bị từ chối, không được nạp' AS rule_label_vi, 'Rejected file, not loaded' AS rule_label,
        'Tệp bị từ chối: sửa lỗi này và gửi lại cả tệp. Lý do (tiếng Anh): ' || q.reason AS message_vi,
        q.reason AS message, q.value AS actual_text
 FROM audit.quarantine q JOIN audit.submissions s USING (submission_id)
@@ -90,27 +112,6 @@ WHERE ($day IS NULL OR s.reporting_date = $day)
                   WHERE later.agency_code = s.agency_code AND later.domain = s.domain
                     AND later.reporting_date = s.reporting_date AND later.version > s.version AND later.status = 'accepted')
 """
-
-
-def _number_sql(name: str) -> str:
-    """A side as a DECIMAL (the engine's number, else its text when a plain number) and as text where the
-    text says more than the number (an interval, an open bound, a date, a status)."""
-    number = (f"CASE WHEN f.{name}_number IS NOT NULL AND abs(f.{name}_number) < {_OPEN} THEN f.{name}_number "
-              f"WHEN f.{name}_number IS NULL AND regexp_matches(f.{name}_value, '{_PLAIN_NUMBER}') "
-              f"THEN TRY_CAST(f.{name}_value AS DECIMAL(38, 9)) END")
-    return (f"{number} AS {name}_number, "
-            f"CASE WHEN NOT regexp_matches(f.{name}_value, '{_PLAIN_NUMBER}') THEN f.{name}_value END AS {name}_text")
-
-
-_NUMBERS = ", ".join([
-    _number_sql("actual"), _number_sql("expected"),
-    # the difference and tolerance are points: a text one is not a number at all
-    f"CASE WHEN f.difference_number IS NOT NULL AND abs(f.difference_number) < {_OPEN} THEN f.difference_number "
-    f"WHEN f.difference_number IS NULL AND regexp_matches(f.difference, '{_PLAIN_NUMBER}') "
-    "THEN TRY_CAST(f.difference AS DECIMAL(38, 9)) END AS difference_number",
-    f"CASE WHEN NOT regexp_matches(f.difference, '{_PLAIN_NUMBER}') THEN f.difference END AS difference_text",
-    f"CASE WHEN abs(f.tolerance_number) < {_OPEN} THEN f.tolerance_number END AS tolerance_number",
-])
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ _HEADERS = {
     "agency_code": ("Mã cơ quan / Agency code", 14), "agency_name_vi": ("Cơ quan / Agency", 30),
     "severity_shown": ("Mức độ / Severity", 16), "severity": ("Mức độ / Severity", 10),
     "file_name": ("Tệp / File", 36), "#row": ("Dòng / Row", 8), "field": ("Trường / Field", 22),
-    "rule_id": ("Mã quy tắc / Rule id", 24), "rule_label": ("Quy tắc / Rule", 40),
+    "rule_id": ("Mã quy tắc / Rule id", 24), "rule_label_vi": ("Quy tắc / Rule", 40),
+    "rule_label": ("Rule (English)", 40),
     "message_vi": ("Nội dung / Message", 70),
     "#actual_number": ("Giá trị đã gửi / Value provided", 14),
     "actual_text": ("Giá trị đã gửi (chữ, khoảng) / Value provided (text, range)", 22),
@@ -136,6 +138,9 @@ _HEADERS = {
     "#tolerance_number": ("Dung sai / Tolerance", 11), "unit": ("Đơn vị / Unit", 12),
     "subject": ("Đối tượng / Subject", 28), "other_rows": ("Dòng liên quan khác / Other rows cited", 30),
     "message": ("Message (English)", 60), "finding_id": ("Mã phát hiện / Finding id", 34),
+    "lifecycle_shown": ("So với lần chạy trước / Since the last run", 16),
+    "review_shown": ("Xem xét / Review", 18), "review_reason": ("Lý do xem xét / Review reason", 40),
+    "reviewer": ("Người xem xét / Reviewer", 16),
     "category": ("Nhóm / Category", 14), "document": ("Tài liệu / Document", 30), "location": ("Vị trí / Location", 30),
     "evidence_quotes": ("Trích dẫn / Evidence", 60),
     "echo_of_file": ("Hệ quả của tệp bị từ chối / Echo of rejected file", 30), "rule_file": ("Tệp quy tắc / Rule file", 24),
@@ -151,6 +156,7 @@ _HEADERS = {
     "#quarantine_rows": ("Dòng tệp bị từ chối / Rejected-file rows", 11),
     "#rejected_files": ("Tệp bị từ chối / Rejected files", 10),
     "#findings": ("Số phát hiện / Findings", 10), "#agencies": ("Số cơ quan / Agencies", 10),
+    "#new": ("Mới / New", 8), "#waived": ("Miễn trừ / Waived", 9),
 }
 _COLUMNS = {key.lstrip("#"): Column(key.lstrip("#"), header, width, key.startswith("#"))
             for key, (header, width) in _HEADERS.items()}
@@ -162,18 +168,22 @@ def _columns(names: str) -> list[Column]:
 
 # An agency's sheet, in the order an agency reads it: where, which rule, what is wrong, the numbers.
 AGENCY_COLUMNS = _columns(
-    "severity_shown file_name row field rule_id rule_label message_vi actual_number actual_text expected_number "
-    "expected_text difference_number difference_text tolerance_number unit subject other_rows message finding_id")
+    "severity_shown file_name row field rule_id rule_label_vi message_vi actual_number actual_text expected_number "
+    "expected_text difference_number difference_text tolerance_number unit subject other_rows lifecycle_shown "
+    "review_shown review_reason reviewer rule_label message finding_id")
 # The national findings sheet: who, then the agency's columns, then where the figures were read.
 FINDING_COLUMNS = [*_columns("agency_code agency_name_vi"), *AGENCY_COLUMNS,
                    *_columns("category document location evidence_quotes echo_of_file rule_file")]
 FILE_COLUMNS = _columns("file_name agency_code domain reporting_date version status lifecycle_status rows_loaded "
                         "problems_count error_findings warning_findings received_at message")
 QUARANTINE_COLUMNS = _columns("file_name agency_code row field value reason resent")
-BY_AGENCY_COLUMNS = _columns("agency_code agency_name_vi errors warnings echoes quarantine_rows rejected_files")
-BY_RULE_COLUMNS = _columns("rule_id rule_label severity findings agencies")
+BY_AGENCY_COLUMNS = _columns("agency_code agency_name_vi errors warnings echoes quarantine_rows rejected_files new waived")
+BY_RULE_COLUMNS = _columns("rule_id rule_label_vi severity findings agencies new waived")
 
 SEVERITY_SHOWN = {"error": "Lỗi / error", "warning": "Cảnh báo / warning"}
+LIFECYCLE_SHOWN = {"new": "Mới / new", "persisting": "Còn tồn tại / persisting"}
+REVIEW_SHOWN = {"explained": "Đã giải trình / explained", "accepted": "Đã chấp nhận / accepted",
+                "waived": "Miễn trừ / waived"}
 AGENCY_SHEET = "Vấn đề"
 AGENCY_FOLDER = "agencies"  # under the report's folder (reports/ or reports/rounds/<day>/)
 TABLE_ROW = 4  # an agency's table starts below its title lines (0-based row of the header)
@@ -196,14 +206,18 @@ def _problems(con, findings: pl.DataFrame, day: date | None) -> pl.DataFrame:
     con.register("_scope", findings.select("finding_id").to_arrow())
     con.register("_stated_roles", _stated_roles().to_arrow())
     try:
-        frame = con.sql(_PROBLEMS_SQL.replace("{numbers}", _NUMBERS), params={"day": day}).pl()
+        frame = con.sql(_PROBLEMS_SQL, params={"day": day}).pl()
     finally:
         con.unregister("_scope")
         con.unregister("_stated_roles")
     shown = (pl.when(pl.col("source") == "quarantine").then(pl.lit("Tệp bị từ chối / rejected file"))
              .when(pl.col("echo_of_file").is_not_null()).then(pl.lit("Hệ quả của tệp bị từ chối / echo of a rejected file"))
              .otherwise(pl.col("severity").replace_strict(SEVERITY_SHOWN, default=pl.col("severity"))))
-    return frame.with_columns(severity_shown=shown).sort(
+    return frame.with_columns(
+        severity_shown=shown,
+        lifecycle_shown=pl.col("lifecycle").replace_strict(LIFECYCLE_SHOWN, default=pl.col("lifecycle")),
+        review_shown=pl.col("review_status").replace_strict(REVIEW_SHOWN, default=pl.col("review_status")),
+    ).sort(
         "agency_code", "rank", "file_name", "row", "field", "rule_id", "subject", "finding_id", nulls_last=True)
 
 
@@ -235,24 +249,30 @@ def _write_lines(sheet, lines: list[str], bold) -> None:
         sheet.write_string(i, 0, text, bold if i == 0 else None)
 
 
-def _stamp_lines(stamp: dict) -> str:
-    return (f"Lần chạy / Run: {stamp.get('run_id') or '—'} · Bộ quy tắc (mã băm) / Ruleset hash: "
-            f"{stamp.get('ruleset_hash') or '—'} · Đánh giá lúc / Evaluated at: {stamp.get('evaluated_at') or '—'}")
+def _stamp_line(stamp: dict) -> str:
+    """Which evaluation the file shows (history.run_stamp): its run id, the hash of the rules, when."""
+    at = stamp["evaluated_at"]
+    return (f"Lần chạy / Run: {stamp['run_id'] or '—'} · Bộ quy tắc (mã băm) / Ruleset hash: "
+            f"{stamp['ruleset_hash'] or '—'} · Đánh giá lúc / Evaluated at: {f'{at:%d/%m/%Y %H:%M:%S}' if at else '—'}")
+
+
+def _tally(problems: pl.DataFrame) -> str:
+    """One line of counts by rank (rejected-file rows, errors, warnings; echoes and waived when there are any)."""
+    n = dict(problems.group_by("rank").len().iter_rows())
+    parts = [f"{n.get(0, 0)} dòng của tệp bị từ chối / rejected-file rows", f"{n.get(1, 0)} lỗi / errors",
+             f"{n.get(2, 0)} cảnh báo / warnings"]
+    parts += [f"{n[r]} {label}" for r, label in ((3, "hệ quả của tệp bị từ chối / echoes of rejected files"),
+                                                  (4, "miễn trừ / waived")) if n.get(r)]
+    return " · ".join(parts)
 
 
 def _agency_workbook(path: Path, code: str, name: str, problems: pl.DataFrame, stamp: dict, day: date | None) -> None:
-    counts = problems.group_by("source", "severity", "rank").len()
-    n = {(s, sev, r): c for s, sev, r, c in counts.iter_rows()}
-    errors = sum(c for (s, sev, r), c in n.items() if s == "finding" and sev == "error" and r == 1)
-    warnings = sum(c for (s, sev, r), c in n.items() if s == "finding" and sev == "warning" and r == 2)
-    rejected = n.get(("quarantine", "error", 0), 0)
-    tally = (f"{rejected} dòng của tệp bị từ chối / rejected-file rows · {errors} lỗi / errors · {warnings} cảnh báo / warnings"
-             if problems.height else "Không có lỗi hoặc cảnh báo / No errors or warnings")
+    tally = _tally(problems) if problems.height else "Không có lỗi hoặc cảnh báo / No errors or warnings"
     scope = f"kỳ báo cáo / reporting round {day:%d/%m/%Y}" if day else "toàn bộ dữ liệu / whole warehouse"
     book = _new_workbook(path)
     sheet = book.add_worksheet(AGENCY_SHEET)
     _write_lines(sheet, [f"Phản hồi chất lượng dữ liệu / Data-quality feedback: {code} — {name} ({scope})",
-                         _stamp_lines(stamp), tally], book.add_format({"bold": True, "font_size": 13}))
+                         _stamp_line(stamp), tally], book.add_format({"bold": True, "font_size": 13}))
     _write_table(book, sheet, problems, AGENCY_COLUMNS, row=TABLE_ROW)
     book.close()
     _csv(problems, AGENCY_COLUMNS).write_csv(path.with_suffix(".csv"), include_bom=True)
@@ -325,22 +345,22 @@ def _national(con, path: Path, findings: pl.DataFrame, problems: pl.DataFrame, a
     own = found.filter(pl.col("echo_of_file").is_null())
     by_agency = (
         problems.filter(pl.col("agency_code").is_not_null()).group_by("agency_code").agg(
-            errors=((pl.col("source") == "finding") & (pl.col("rank") == 1)).sum(),
-            warnings=((pl.col("source") == "finding") & (pl.col("rank") == 2)).sum(),
-            echoes=(pl.col("rank") == 3).sum(),
+            errors=(pl.col("rank") == 1).sum(), warnings=(pl.col("rank") == 2).sum(), echoes=(pl.col("rank") == 3).sum(),
             quarantine_rows=(pl.col("source") == "quarantine").sum(),
-            rejected_files=pl.col("file_name").filter(pl.col("source") == "quarantine").n_unique())
+            rejected_files=pl.col("file_name").filter(pl.col("source") == "quarantine").n_unique(),
+            new=(pl.col("lifecycle") == "new").sum(), waived=(pl.col("rank") == 4).sum())
         .join(agencies, on="agency_code", how="left")
         .sort("agency_code"))
-    by_rule = own.group_by("rule_id", "rule_label", "severity").agg(
-        findings=pl.len(), agencies=pl.col("agency_code").drop_nulls().n_unique()).sort("rule_id")
+    by_rule = own.group_by("rule_id", "rule_label_vi", "severity").agg(
+        findings=pl.len(), agencies=pl.col("agency_code").drop_nulls().n_unique(),
+        new=(pl.col("lifecycle") == "new").sum(), waived=(pl.col("rank") == 4).sum()).sort("rule_id").with_columns(
+        severity=pl.col("severity").replace_strict(SEVERITY_SHOWN, default=pl.col("severity")))
     book = _new_workbook(path)
     summary = book.add_worksheet("summary")
     scope = f"kỳ báo cáo / reporting round {day:%d/%m/%Y}" if day else "toàn bộ dữ liệu / whole warehouse"
-    _write_lines(summary, [f"Tổng hợp chất lượng dữ liệu / Data-quality summary ({scope})", _stamp_lines(stamp),
-                           f"{own.filter(pl.col('severity') == 'error').height} lỗi / errors · "
-                           f"{own.filter(pl.col('severity') == 'warning').height} cảnh báo / warnings · "
-                           f"{files.filter(pl.col('status') == 'rejected').height} tệp bị từ chối / rejected files"],
+    _write_lines(summary, [f"Tổng hợp chất lượng dữ liệu / Data-quality summary ({scope})", _stamp_line(stamp),
+                           f"{_tally(problems)} · {files.filter(pl.col('status') == 'rejected').height} "
+                           "tệp bị từ chối / rejected files"],
                  book.add_format({"bold": True, "font_size": 13}))
     _write_table(book, summary, by_agency, BY_AGENCY_COLUMNS, row=TABLE_ROW)
     _write_table(book, summary, by_rule, BY_RULE_COLUMNS, row=TABLE_ROW, col=len(BY_AGENCY_COLUMNS) + 1, freeze=False)
@@ -358,13 +378,11 @@ def write_workbooks(settings: Settings, folder: Path, findings: pl.DataFrame, cs
     evidence_quotes and the columns of audit.dq_findings."""
     with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         problems = _problems(con, findings, day)
-        stamp = _run_stamp(con)
+        with con.cursor() as cursor:  # run_stamp's fetchone() leaves its result open: not on the connection used next
+            stamp = run_stamp(cursor)
         agencies = _agencies(con, problems, day)
         _national(con, xlsx, findings, problems, agencies, stamp, day)
     neutralise(findings.select(CSV_COLUMNS)).write_csv(csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     written = write_agency_workbooks(folder / AGENCY_FOLDER, problems, agencies, stamp, day)
     return Workbooks(csv, xlsx, written)
 
-
-def _run_stamp(con) -> dict:
-    return {}
