@@ -10,6 +10,7 @@ from pipelines.logsafe import one_line
 from pipelines.quality.gx_suites import current_results
 from pipelines.report.pair_review import write_pair_review
 from pipelines.report.render import write_report
+from pipelines.report.workbooks import AGENCY_FOLDER
 from pipelines.resources import WarehouseResource
 from pipelines.schema_docs import comment_sources
 from pipelines.warehouse import connect
@@ -21,7 +22,8 @@ from pipelines.warehouse import connect
     deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"]),
           AssetKey(["intermediate", "int_published_figures__pair_candidates"])],
     kinds={"html"},
-    description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx: findings by agency, figures side by side.",
+    description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx (summary, findings, files, quarantine): "
+                "findings by agency, figures side by side; agencies/<AGENCY_CODE>.xlsx and .csv: each agency's problems to send back.",
 )
 def dq_report(context, warehouse: WarehouseResource):
     settings = warehouse.settings
@@ -40,5 +42,7 @@ def dq_report(context, warehouse: WarehouseResource):
     return MaterializeResult(metadata={
         "html": MetadataValue.path(str(paths.html)), "csv": MetadataValue.path(str(paths.csv)),
         "xlsx": MetadataValue.path(str(paths.xlsx)),
+        # one workbook (and CSV) per agency to send back (pipelines/report/workbooks.py)
+        "agency_workbooks": MetadataValue.path(str(paths.html.parent / AGENCY_FOLDER)),
         "pair_review_csv": MetadataValue.path(str(pairs.csv)), "pairs_to_review": pairs.to_review,
     })

@@ -22,16 +22,9 @@ from markupsafe import Markup, escape
 
 from pipelines import logsafe
 from pipelines.quality.gx_suites import docs_index
-from pipelines.report.safe_cells import neutralise
+from pipelines.report.workbooks import write_workbooks
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
-
-EXPORT_COLUMNS = [
-    "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
-    "actual_value", "expected_value", "difference", "tolerance", "message", "why_warning", "document", "location",
-    "evidence_quotes", "rule_file", "finding_id", "echo_of_file",
-]
-
 
 # No quote in it: were it ever output inside an attribute value, it could not end that attribute.
 _INVISIBLE_MARK = Markup("<mark class=invisible>{}</mark>")
@@ -119,9 +112,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
             ORDER BY q.file_name, q.source_row, q.field""", params={"day": day}).pl()
 
     paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
-    export = neutralise(findings.select(EXPORT_COLUMNS))
-    export.write_csv(paths.csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
-    export.write_excel(paths.xlsx, worksheet="findings", autofit=True, freeze_panes=(1, 0))
+    write_workbooks(settings, folder, findings, paths.csv, paths.xlsx, day)  # and one per agency (workbooks.py)
 
     # An echo of a rejected file is shown under that file, not as a fault of the agency's other files.
     echoes = findings.filter(pl.col("echo_of_file").is_not_null())
