@@ -242,8 +242,10 @@ def register_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
 def run_stamp(con: duckdb.DuckDBPyConnection) -> dict:
     """The latest evaluation: {run_id, ruleset_hash, evaluated_at}; values None before any evaluation."""
     try:
-        row = con.execute("SELECT run_id, ruleset_hash, evaluated_at FROM audit.dq_runs "
-                          "ORDER BY run_seq DESC LIMIT 1").fetchone()
+        # fetchall, not fetchone: a result left half-read would stay pending on the caller's connection
+        rows = con.execute("SELECT run_id, ruleset_hash, evaluated_at FROM audit.dq_runs "
+                           "ORDER BY run_seq DESC LIMIT 1").fetchall()
+        row = rows[0] if rows else None
     except duckdb.CatalogException:
         row = None
     return dict(zip(("run_id", "ruleset_hash", "evaluated_at"), row or (None, None, None)))

@@ -378,8 +378,7 @@ def write_workbooks(settings: Settings, folder: Path, findings: pl.DataFrame, cs
     evidence_quotes and the columns of audit.dq_findings."""
     with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         problems = _problems(con, findings, day)
-        with con.cursor() as cursor:  # run_stamp's fetchone() leaves its result open: not on the connection used next
-            stamp = run_stamp(cursor)
+        stamp = run_stamp(con)
         agencies = _agencies(con, problems, day)
         _national(con, xlsx, findings, problems, agencies, stamp, day)
     neutralise(findings.select(CSV_COLUMNS)).write_csv(csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
