@@ -86,6 +86,10 @@ def finding_view(data: ReportData, row: dict, lang: str, anchor) -> dict:
     evidence = json.loads(row["evidence"]) if row["evidence"] else []
     for e in evidence:
         e["shown"] = number(e["value"], lang) if e.get("value") is not None else None
+        # the figure as the file wrote it ("100,926 TY"), when neither the quote nor the number shows it
+        written = e.get("value_text")
+        e["written"] = written if written and not written.isdigit() and written not in (e["shown"], f"{e['shown']} {e.get('unit')}") \
+            and written not in (e.get("quote") or "") else None
     view["evidence"] = evidence
     view["files"] = [{"file_name": c["file_name"], "rows": c["rows"] or [], "href": archive_href(data, c["archived_path"])}
                      for c in row["files"] or []]
@@ -114,7 +118,8 @@ def _finding_charts(own: pl.DataFrame, t, fmt) -> list[charts.Chart]:
 def _kpi_charts(kpis: pl.DataFrame, t, fmt) -> list[charts.Chart]:
     tasks = kpis.filter(pl.col("tasks_assigned") > 0).sort("agency_code")
     latest_year = kpis["budget_year"].max() if kpis.height else None
-    budget = kpis.filter((pl.col("budget_year") == latest_year) & pl.col("disbursement_rate_pct").is_not_null()).sort("agency_code")
+    budget = (kpis.clear() if latest_year is None else
+              kpis.filter((pl.col("budget_year") == latest_year) & pl.col("disbursement_rate_pct").is_not_null()).sort("agency_code"))
     task_legend = [("bar-done", t("tasks_completed")), ("bar-overdue", t("tasks_overdue")), ("bar-open", t("tasks_other"))]
     return [
         charts.stacked_bars("chart-tasks", t("chart_tasks"), [
@@ -133,11 +138,10 @@ def context(data: ReportData, lang: str, anchor) -> dict:
     t, n = _texts(lang)
     fmt = lambda value: number(value, lang)  # noqa: E731
     findings = data.findings
+    waived = None  # no review columns (a warehouse evaluated before the register existed): no section
     if "review_status" in findings.columns:
-        waived_frame = findings.filter(pl.col("review_status") == "waived")
+        waived = [finding_view(data, r, lang, anchor) for r in findings.filter(pl.col("review_status") == "waived").to_dicts()]
         findings = findings.filter(pl.col("review_status").fill_null("") != "waived")
-    else:
-        waived_frame = findings.clear()
     echoes = findings.filter(pl.col("echo_of_file").is_not_null())
     own = findings.filter(pl.col("echo_of_file").is_null())
 
@@ -155,9 +159,8 @@ def context(data: ReportData, lang: str, anchor) -> dict:
     label_column = "rule_label_vi" if lang == "vi" and "rule_label_vi" in own.columns else "rule_label"
     by_rule = (own.group_by("rule_id", label_column, "severity").len().sort("rule_id")
                .rename({label_column: "label"}).to_dicts())
-    waived = [finding_view(data, r, lang, anchor) for r in waived_frame.to_dicts()]
 
-    resolved = []
+    resolved = None
     if data.resolved is not None:
         resolved = data.resolved.to_dicts()
         for r in resolved:
@@ -171,8 +174,10 @@ def context(data: ReportData, lang: str, anchor) -> dict:
         coverage = data.coverage.to_dicts()
 
     sections = [("summary", t("summary")), ("charts", t("charts")), ("by-rule", t("by_rule")), ("findings", t("by_agency"))]
-    if data.stamp:
-        sections += [("resolved", t("resolved")), ("waived", t("waived"))]
+    if resolved is not None:
+        sections.append(("resolved", t("resolved")))
+    if waived is not None:
+        sections.append(("waived", t("waived")))
     if coverage is not None:
         sections.append(("coverage", t("coverage")))
     if not data.round_date:
