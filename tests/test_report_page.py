@@ -8,6 +8,7 @@ pages the shipped samples' pipeline run wrote (conftest `pipeline_runs`), parsed
 from __future__ import annotations
 
 import hashlib
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
@@ -17,7 +18,9 @@ from lxml import html as lxml_html
 
 from pipelines.report import charts, check_width
 from pipelines.report.locale_text import localised_message, number, plural, value_text
+from pipelines.report.render import write_report
 from pipelines.report.words import COUNTS
+from pipelines.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -204,3 +207,19 @@ def test_the_pages_fit_1280_pixels(pages, tmp_path):
         measured = check_width.measure(path, 1280, browser=str(CHROMIUM))
         assert measured["scrollWidth"] <= 1280, (lang, measured)
     assert check_width.main([str(path) for path, _ in pages.values()]) == 0
+
+
+def test_the_docs_section_says_how_to_build_the_dbt_docs_then_links_them(pages, pipeline_runs, tmp_path):
+    reports = pipeline_runs["settings"].reports_dir
+    _, page = pages["vi"]
+    [docs] = page.xpath("//h2[@id='docs']/following-sibling::p[1]")
+    assert docs.text_content() == f"Tài liệu dbt chưa được tạo: chạy `make docs` để tạo {reports / 'dbt_docs.html'}."
+    # once `make docs` has written the page, the report links it
+    settings = Settings.explicit(warehouse_dir=tmp_path, inbox_dir=pipeline_runs["settings"].inbox_dir)
+    shutil.copy(pipeline_runs["settings"].duckdb_path, settings.duckdb_path)
+    settings.reports_dir.mkdir()
+    (settings.reports_dir / "dbt_docs.html").write_text("<html></html>", encoding="utf-8")
+    paths = write_report(settings)
+    for path in (paths.html, paths.html_en):
+        page = lxml_html.fromstring(path.read_bytes())
+        assert page.xpath("//h2[@id='docs']/following-sibling::p[1]/a/@href") == ["dbt_docs.html"]
