@@ -22,11 +22,12 @@ from markupsafe import Markup, escape
 
 from pipelines import logsafe
 from pipelines.quality.gx_suites import docs_index
-from pipelines.report.locale_text import LANGS
-from pipelines.report.page import PAGES, ReportData, context
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
+
+from pipelines.report.locale_text import LANGS
+from pipelines.report.page import PAGES, ReportData, context
 
 EXPORT_COLUMNS = [
     "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
@@ -125,12 +126,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
             ORDER BY q.file_name, q.source_row, q.field""", params={"day": day}).pl()
         kpis = con.sql("SELECT * FROM marts.v_agency_kpis ORDER BY agency_code").pl()
 
-    paths = ReportPaths(folder / PAGES["vi"], folder / "dq_findings.csv", folder / "dq_findings.xlsx", folder / PAGES["en"])
-
+    paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
     export = neutralise(findings.select(EXPORT_COLUMNS))
     export.write_csv(paths.csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     export.write_excel(paths.xlsx, worksheet="findings", autofit=True, freeze_panes=(1, 0))
 
+    paths.html_en = folder / PAGES["en"]  # paths.html is PAGES["vi"]
     dbt_docs = settings.reports_dir / "dbt_docs.html"
     gx_index = docs_index(settings.warehouse_dir)
     data = ReportData(
