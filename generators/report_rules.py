@@ -1,10 +1,11 @@
 """Write the identity rules between a report's published figures (expectations/rules/report_<REPORT>.yml).
 
 The relations are declared in generators/relations/<REPORT>.csv, one row per rule: id, kind, severity,
-category, label, roles (`role: FIGURE_ID ...; role: ...`, in the order the rule lists them), scale and,
-for a warning, why it is only a warning. Above each rule a comment quotes every figure it reads, taken from
-sources/published_figures/<REPORT>.csv, so a rule and the sentence it checks are read together and the
-quote cannot drift from the figure. The two reports keep the comment styles they were first written in.
+category, label and its Vietnamese label_vi, roles (`role: FIGURE_ID ...; role: ...`, in the order the rule
+lists them), scale and, for a warning, why it is only a warning (why_warning, and why_warning_vi in Vietnamese).
+A relation without its Vietnamese wording is refused: the auditor's report shows both languages.
+Above each rule a comment quotes every figure it reads, taken from sources/published_figures/<REPORT>.csv,
+so a rule and the sentence it checks are read together and the quote cannot drift from the figure. The two reports keep the comment styles they were first written in.
 
 Run after editing a relation (or a figure's quote):  .venv/bin/python -m generators.report_rules [REPORT ...]
 (default: every report with a relations file; it writes expectations/rules/report_<REPORT>.yml).
@@ -22,6 +23,11 @@ from generators.inputs import ROOT, SOURCES
 RELATIONS = Path(__file__).resolve().parent / "relations"
 RULES = ROOT / "expectations" / "rules"
 LIST_ROLES = {"parts", "figures"}  # roles holding several figures, written as a list even when short
+
+
+class RelationError(ValueError):
+    """A relation row the generator cannot write (its Vietnamese wording is missing)."""
+
 
 HEADERS = {
     "BCD_2025": [
@@ -62,9 +68,10 @@ def render(report: str, relations: list[dict], figures: dict[str, dict]) -> str:
         roles = parse_roles(rel["roles"])
         lines.append("")
         lines += [figure_comment(report, role, figures[fid]) for role, ids in roles for fid in ids]
-        lines += [f"  - id: {rel['id']}", f"    label: {quoted(rel['label'])}", f"    severity: {rel['severity']}"]
+        lines += [f"  - id: {rel['id']}", f"    label: {quoted(rel['label'])}", f"    label_vi: {quoted(rel['label_vi'])}",
+                  f"    severity: {rel['severity']}"]
         if rel["why_warning"]:
-            lines.append(f"    why_warning: {quoted(rel['why_warning'])}")
+            lines += [f"    why_warning: {quoted(rel['why_warning'])}", f"    why_warning_vi: {quoted(rel['why_warning_vi'])}"]
         lines += [f"    category: {rel['category']}", "    bind: id", f"    kind: {rel['kind']}"]
         for role, ids in roles:
             lines.append(f"    {role}: [{', '.join(ids)}]" if role in LIST_ROLES else f"    {role}: {ids[0]}")
@@ -78,8 +85,19 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def main(report: str, out: Path = RULES) -> Path:
-    relations = read_csv(RELATIONS / f"{report}.csv")
+def check_vietnamese(report: str, relations: list[dict]) -> None:
+    """Refuse the first relation lacking label_vi, or why_warning_vi beside a why_warning."""
+    for rel in relations:
+        if not (rel.get("label_vi") or "").strip():
+            raise RelationError(f"generators/relations/{report}.csv: relation {rel['id']} has no label_vi")
+        if (rel.get("why_warning") or "").strip() and not (rel.get("why_warning_vi") or "").strip():
+            raise RelationError(f"generators/relations/{report}.csv: relation {rel['id']} has a why_warning "
+                                "but no why_warning_vi")
+
+
+def main(report: str, out: Path = RULES, relations_dir: Path = RELATIONS) -> Path:
+    relations = read_csv(relations_dir / f"{report}.csv")
+    check_vietnamese(report, relations)
     figures = {f["figure_id"]: f for f in read_csv(SOURCES / "published_figures" / f"{report}.csv")}
     path = out / f"report_{report}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)

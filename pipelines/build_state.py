@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.quality.history import register_path
 from pipelines.settings import Settings
 
 
@@ -70,6 +71,8 @@ def build_inputs(settings: Settings) -> dict[str, list[tuple[str, Path]]]:
         "documents": (_tree_files(settings.sources_dir / "reports", ("*.txt",))
                       + _tree_files(settings.sources_dir / "published_figures" / "reviews", ("*.csv",))),
         "suites": _tree_files(settings.suites_dir, ("*.yml", "*.yaml")),
+        # the auditors' reviews (pipelines/quality/history.py): a changed register is a build, not a no-op
+        "register": [(p.name, p) for p in [register_path(settings.rules_dir)] if p.is_file()],
         "dbt": _tree_files(settings.dbt_project_dir, ("*.sql", "*.yml", "*.yaml", "*.csv", "*.py")),
         "code": _tree_files(package, ("*",)),  # the engine, the report and its templates
     }

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 from dagster import AssetKey, DagsterEventType, DagsterInstance, Field, logger
 
+from pipelines.assets.coverage import is_coverage_check
 from pipelines.assets.ingest import SUBMISSIONS
 from pipelines.assets.quality import DQ_FINDINGS, GX_RESULTS
 from pipelines.settings import Settings, load_settings
@@ -101,7 +102,8 @@ def stage_lines(result, settings: Settings) -> list[str]:
              f"{sub.get('files_rejected', 0)} rejected, "
              f"{sub.get('files_seen', 0) - sub.get('files_new', 0)} skipped (already loaded)"]
     models = [k for k in meta if k.path[0] in ("staging", "intermediate", "marts")]
-    dbt_checks = [c for c in checks if c.asset_key.path[0] in ("staging", "intermediate", "marts")]
+    dbt_checks = [c for c in checks if c.asset_key.path[0] in ("staging", "intermediate", "marts")
+                  and not is_coverage_check(c.asset_key, c.check_name)]  # the freshness checks are no dbt tests
     mode = _built_by(settings, result.run_id)
     if mode is None:
         lines.append("dbt      skipped: nothing changed since the last build")

@@ -11,6 +11,7 @@ import functools
 
 from dagster import AssetSelection, Definitions, define_asset_job, definitions, in_process_executor
 
+from pipelines.assets.coverage import coverage_checks
 from pipelines.assets.ingest import ingest_assets
 from pipelines.assets.publish import analyst_copy
 from pipelines.assets.quality import findings_asset, gx_asset
@@ -44,6 +45,7 @@ def _definitions_for(settings: Settings, digest: str) -> Definitions:
     return Definitions(
         assets=[ingest_assets(settings), transform_assets(project, digest), findings_asset(settings, digest), gx_asset(settings),
                 dq_report, analyst_copy, round_report],
+        asset_checks=[coverage_checks(settings)],
         jobs=[full_load, round_reports],
         schedules=[daily_schedule(full_load)],
         sensors=[inbox_sensor(full_load, settings), round_reports_sensor(full_load), run_hygiene_sensor],

@@ -29,6 +29,7 @@ shutil.copy(PROJECT / "dagster.yaml", SESSION_DIR / "dagster_home" / "dagster.ya
 VOLATILE_COLUMNS = {"received_at", "run_at",  # when a file arrived, or a GX batch was validated, differs between two loads of the same files
                     "inbox_entry", "file_mtime_ns", "file_ctime_ns",  # where and when the file sat in its inbox (a copied inbox differs)
                     "run_id", "started_at", "built_at",  # which run built the warehouse (audit.build_state), and when
+                    "evaluated_at", "first_seen_run_id",  # which run evaluated the rules, and when (quality/history.py)
                     "full_refresh"}  # whether that run's dbt step rebuilt the marts whole (a re-run after a kill may not)
 
 

@@ -242,9 +242,9 @@ def test_rule_bindings_list_the_figure_ids_each_rule_names(tmp_path):
 
     (tmp_path / "r.yml").write_text(textwrap.dedent("""
         rules:
-          - {id: S-1, label: s, severity: error, kind: sum, bind: id, total: T1, parts: [P1, P2]}
-          - {id: E-1, label: e, severity: error, kind: equal, bind: id, pairs: [{actual: X1, expected: X2}, {actual: X1, expected: X3}]}
-          - {id: G-1, label: g, severity: error, kind: sum, total: m_total, parts: [m_a, m_b]}
+          - {id: S-1, label: s, label_vi: "nhãn", severity: error, kind: sum, bind: id, total: T1, parts: [P1, P2]}
+          - {id: E-1, label: e, label_vi: "nhãn", severity: error, kind: equal, bind: id, pairs: [{actual: X1, expected: X2}, {actual: X1, expected: X3}]}
+          - {id: G-1, label: g, label_vi: "nhãn", severity: error, kind: sum, total: m_total, parts: [m_a, m_b]}
     """), encoding="utf-8")
     spec = importlib.util.spec_from_file_location(
         "rule_bindings", MODELS / "intermediate" / "int_published_figures__rule_bindings.py")

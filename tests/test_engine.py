@@ -41,19 +41,19 @@ figure_sources:
     low: low
     high: high
 rules:
-  - {id: ROUNDING-PASSES, label: 14.9 + 5.85 = 21 within rounding, severity: error, kind: sum, bind: id, total: F21K, parts: [F14_9, F5_85]}
-  - {id: EXACT-MISMATCH, label: 143+326+226+65 = 749, severity: error, kind: sum, bind: id, total: T749, parts: [P143, P326, P226, P65]}
-  - {id: ONE-SIDE-TOLERANCE, label: 3056.082 = 1185.735 + 1870.345, severity: error, kind: sum, bind: id, total: U3056_082, parts: [U1185_735, U1870_345]}
-  - {id: SHARE-PASSES, label: 95% = 1227/1298, severity: error, kind: ratio, bind: id, result: PCT95, numerator: N1227, denominator: D1298, scale: 100}
-  - {id: SHARE-FAILS, label: 96% = 1227/1298, severity: error, kind: ratio, bind: id, result: PCT96, numerator: N1227, denominator: D1298, scale: 100}
-  - {id: GROWTH-PASSES, label: 10% growth, severity: error, kind: growth, bind: id, result: GR10, current: G2025, previous: G2024}
-  - {id: GROWTH-FAILS, label: 12% growth, severity: error, kind: growth, bind: id, result: GR12, current: G2025, previous: G2024}
-  - {id: DIFF-PASSES, label: 21 - 14.9 = 5.85 within rounding, severity: error, kind: difference, bind: id, result: F5_85, minuend: F21K, subtrahend: F14_9}
-  - {id: DIFF-FAILS, label: 3056.082 - 1870.345 = 1185.735, severity: error, kind: difference, bind: id, result: U1185_735, minuend: U3056_082, subtrahend: U1870_345}
-  - {id: BOUNDS-FAILS, label: share within 0..100, severity: error, kind: percent_bounds, bind: id, figure: PCT120}
-  - {id: PART-LE-WHOLE, label: part <= whole, severity: error, kind: part_le_whole, bind: id, part: P326, whole: T749}
-  - {id: OPEN-BOUND-PASSES, label: "hơn 1.000 = 749 + 326", severity: warning, why_warning: parts may be incomplete, kind: sum, bind: id, total: MORE1000, parts: [T749, P326]}
-  - {id: RESTATED, label: same figure twice, severity: error, kind: equal, bind: id, figures: [T749, P326, T749]}
+  - {id: ROUNDING-PASSES, label: 14.9 + 5.85 = 21 within rounding, label_vi: "nhãn", severity: error, kind: sum, bind: id, total: F21K, parts: [F14_9, F5_85]}
+  - {id: EXACT-MISMATCH, label: 143+326+226+65 = 749, label_vi: "nhãn", severity: error, kind: sum, bind: id, total: T749, parts: [P143, P326, P226, P65]}
+  - {id: ONE-SIDE-TOLERANCE, label: 3056.082 = 1185.735 + 1870.345, label_vi: "nhãn", severity: error, kind: sum, bind: id, total: U3056_082, parts: [U1185_735, U1870_345]}
+  - {id: SHARE-PASSES, label: 95% = 1227/1298, label_vi: "nhãn", severity: error, kind: ratio, bind: id, result: PCT95, numerator: N1227, denominator: D1298, scale: 100}
+  - {id: SHARE-FAILS, label: 96% = 1227/1298, label_vi: "nhãn", severity: error, kind: ratio, bind: id, result: PCT96, numerator: N1227, denominator: D1298, scale: 100}
+  - {id: GROWTH-PASSES, label: 10% growth, label_vi: "nhãn", severity: error, kind: growth, bind: id, result: GR10, current: G2025, previous: G2024}
+  - {id: GROWTH-FAILS, label: 12% growth, label_vi: "nhãn", severity: error, kind: growth, bind: id, result: GR12, current: G2025, previous: G2024}
+  - {id: DIFF-PASSES, label: 21 - 14.9 = 5.85 within rounding, label_vi: "nhãn", severity: error, kind: difference, bind: id, result: F5_85, minuend: F21K, subtrahend: F14_9}
+  - {id: DIFF-FAILS, label: 3056.082 - 1870.345 = 1185.735, label_vi: "nhãn", severity: error, kind: difference, bind: id, result: U1185_735, minuend: U3056_082, subtrahend: U1870_345}
+  - {id: BOUNDS-FAILS, label: share within 0..100, label_vi: "nhãn", severity: error, kind: percent_bounds, bind: id, figure: PCT120}
+  - {id: PART-LE-WHOLE, label: part <= whole, label_vi: "nhãn", severity: error, kind: part_le_whole, bind: id, part: P326, whole: T749}
+  - {id: OPEN-BOUND-PASSES, label: "hơn 1.000 = 749 + 326", label_vi: "nhãn", severity: warning, why_warning: parts may be incomplete, why_warning_vi: các phần có thể chưa đủ, kind: sum, bind: id, total: MORE1000, parts: [T749, P326]}
+  - {id: RESTATED, label: same figure twice, label_vi: "nhãn", severity: error, kind: equal, bind: id, figures: [T749, P326, T749]}
 """
 
 
@@ -102,6 +102,6 @@ def test_a_figure_restated_differently_fails_once_per_disagreeing_statement(find
 
 
 def test_a_catalogue_typo_fails_with_the_rule_id(tmp_path):
-    (tmp_path / "bad.yml").write_text("rules:\n  - {id: X-1, label: x, severity: error, kind: sum, total: a}\n")
+    (tmp_path / "bad.yml").write_text("rules:\n  - {id: X-1, label: x, label_vi: nhãn, severity: error, kind: sum, total: a}\n")
     with pytest.raises(RuleCatalogueError, match="X-1: kind sum needs parts"):
         load_catalogue(tmp_path)

@@ -21,6 +21,7 @@ from dagster import DagsterInstance
 from conftest import PROJECT
 from generators.national import STATUS, generate
 from pipelines.definitions import build_definitions
+from pipelines.quality.history import RUN_COLUMNS
 from pipelines.settings import Settings
 
 DAYS = ["2025-10-01", "2025-10-02", "2025-10-03"]
@@ -69,8 +70,12 @@ def _differences(left: Path, right: Path, schema: str = "marts",
         tables = tables or tuple(t for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'r' AND schema_name = ? ORDER BY 1",
             [schema]).fetchall())
-        return {t: (con.execute(f"SELECT count(*) FROM (FROM l.{schema}.{t} EXCEPT ALL FROM r.{schema}.{t})").fetchone()[0],
-                    con.execute(f"SELECT count(*) FROM (FROM r.{schema}.{t} EXCEPT ALL FROM l.{schema}.{t})").fetchone()[0],
+        # lifecycle and first seen say where an evaluation stands among runs, not what it found (history.RUN_COLUMNS)
+        cols = {t: f"* EXCLUDE ({', '.join(RUN_COLUMNS)})" if (schema, t) == ("audit", "dq_findings") else "*" for t in tables}
+        return {t: (con.execute(f"SELECT count(*) FROM (SELECT {cols[t]} FROM l.{schema}.{t} "
+                                f"EXCEPT ALL SELECT {cols[t]} FROM r.{schema}.{t})").fetchone()[0],
+                    con.execute(f"SELECT count(*) FROM (SELECT {cols[t]} FROM r.{schema}.{t} "
+                                f"EXCEPT ALL SELECT {cols[t]} FROM l.{schema}.{t})").fetchone()[0],
                     con.execute(f"SELECT count(*) FROM r.{schema}.{t}").fetchone()[0])
                 for t in tables}
 

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from pipelines.quality.engine import evaluate
+from pipelines.quality.history import RUN_COLUMNS
 from pipelines.quality.rules import load_catalogue
 
 SCHEMA = """
@@ -69,13 +70,16 @@ figure_sources:
     location: line
     metrics: {total: total, part_a: part_a, part_b: part_b}
 rules:
-  - {id: DECLARED-VS-ROWS, label: declared equals rows, severity: error, kind: equal, missing: zero,
-     echo_of: [task_status], actual: declared_total, expected: rows_total, message: "{MARK}{subject} declared {actual}, rows {expected}"}
-  - {id: BUDGET-SUM, label: total = a + b, severity: error, kind: sum, total: total, parts: [part_a, part_b]}
+  - {id: DECLARED-VS-ROWS, label: declared equals rows, label_vi: "nhãn", severity: error, kind: equal, missing: zero,
+     echo_of: [task_status], actual: declared_total, expected: rows_total, message: "{MARK}{subject} declared {actual}, rows {expected}",
+     message_vi: "{subject} khai {actual}, dòng {expected}"}
+  - {id: BUDGET-SUM, label: total = a + b, label_vi: "nhãn", severity: error, kind: sum, total: total, parts: [part_a, part_b]}
   - id: TASK-BAD
     label: a task in status BAD
+    label_vi: "nhãn"
     severity: warning
     why_warning: test
+    why_warning_vi: thử
     kind: row_check
     from: tasks
     where: "status = 'BAD'"
@@ -90,6 +94,7 @@ rules:
     cites: [{submission: submission_id, row: source_row}]
   - id: TASK-NOT-OWN
     label: a task of another agency
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: tasks
@@ -105,6 +110,7 @@ rules:
     cites: [{submission: submission_id, row: source_row}]
   - id: TASK-REOPENED
     label: a task done before is open now
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: task_history
@@ -165,14 +171,17 @@ def new_files(con) -> None:
 
 def snapshot(con, prefix: str) -> None:
     for table in TABLES:
-        con.execute(f"CREATE OR REPLACE TABLE {prefix}_{table.split('.')[1]} AS SELECT * FROM {table}")
+        # lifecycle and first seen say where the evaluation stands among runs (history.RUN_COLUMNS), not what it found
+        columns = f"* EXCLUDE ({', '.join(RUN_COLUMNS)})" if table == "audit.dq_findings" else "*"
+        con.execute(f"CREATE OR REPLACE TABLE {prefix}_{table.split('.')[1]} AS SELECT {columns} FROM {table}")
 
 
 def assert_equal_to_full(con, cat) -> None:
     snapshot(con, "inc")
     evaluate(con, cat)  # full
+    snapshot(con, "full")
     for table in TABLES:
-        name = f"inc_{table.split('.')[1]}"
+        name, table = f"inc_{table.split('.')[1]}", f"full_{table.split('.')[1]}"
         extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {name} EXCEPT ALL SELECT * FROM {table})").fetchone()[0]
         missing = con.execute(f"SELECT count(*) FROM (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {name})").fetchone()[0]
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

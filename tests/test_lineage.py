@@ -65,7 +65,7 @@ figure_sources:
     cites: [{submission: submission_id, rows: "list(source_row ORDER BY source_row)"}]
     metrics: {listed_total: count(*)}
 rules:
-  - {id: DECLARED-VS-LISTED, label: declared = rows listed, severity: error, kind: equal, actual: declared_total, expected: listed_total}
+  - {id: DECLARED-VS-LISTED, label: declared = rows listed, label_vi: "nhãn", severity: error, kind: equal, actual: declared_total, expected: listed_total}
 """
 
 
@@ -96,6 +96,7 @@ ROW_CHECKS = """
 rules:
   - id: ROW-ERROR
     label: a bad row
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: checked
@@ -111,6 +112,7 @@ rules:
       - {submission: kept_submission_id, row: kept_source_row, role: kept, context: true}
   - id: ROW-WARNING
     label: a doubtful row
+    label_vi: "nhãn"
     severity: warning
     kind: row_check
     from: checked

@@ -18,7 +18,9 @@ from pipelines.build_state import files_digest, fingerprint as build_fingerprint
 from pipelines.settings import Settings
 from pipelines.warehouse import ensure_tables
 
-BUILD_STEPS = {"audit__dq_findings", "audit__gx_results", "report__dq_report", "report__analyst_copy"}
+# the freshness checks read marts.v_submission_coverage: nothing new, nothing to say (pipelines/assets/coverage.py)
+BUILD_STEPS = {"audit__dq_findings", "audit__gx_results", "report__dq_report", "report__analyst_copy",
+               "submission_coverage_checks"}
 
 
 def _messages(run_id: str) -> list[tuple[str | None, str]]:
@@ -146,6 +148,8 @@ def test_only_a_finished_build_is_trusted(state_db):
 def test_the_fingerprint_moves_with_every_input(state_db, tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(PROJECT / "expectations" / "rules", rules)
+    # the reviewed-findings register lives beside its catalogue (pipelines/quality/history.py)
+    shutil.copy(PROJECT / "expectations" / "reviewed_findings.csv", tmp_path / "reviewed_findings.csv")
     settings = Settings.explicit(home=PROJECT, rules_dir=rules)
     before = build_fingerprint(state_db, files_digest(settings))
     # where the catalogue lives is not an input, what it says is
@@ -158,6 +162,10 @@ def test_the_fingerprint_moves_with_every_input(state_db, tmp_path):
     (rules / "budget.yml").write_bytes((rules / "budget.yml").read_bytes().replace(b"error", b"warning", 1))
     assert files_digest(settings) != files_digest(Settings.explicit(home=PROJECT))
     (rules / "budget.yml").unlink()
+    assert files_digest(settings) != files_digest(Settings.explicit(home=PROJECT))
+    shutil.copy(PROJECT / "expectations" / "rules" / "budget.yml", rules / "budget.yml")
+    assert files_digest(settings) == files_digest(Settings.explicit(home=PROJECT))
+    (tmp_path / "reviewed_findings.csv").write_text("finding_id,status,reason,reviewer,reviewed_on\n", encoding="utf-8")
     assert files_digest(settings) != files_digest(Settings.explicit(home=PROJECT))
 
 

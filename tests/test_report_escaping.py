@@ -240,8 +240,8 @@ def planted(run, tmp_path_factory):
     con.execute("INSERT INTO marts.dim_agency (agency_code, name_vi) VALUES (?, ?)", [agency, payload("agency name")])
     finding = """INSERT INTO audit.dq_findings (finding_id, rule_id, rule_label, severity, category, rule_kind, agency_code,
         subject, metric, unit, expected_value, actual_value, difference, tolerance, message, why_warning, document,
-        location, evidence, rule_file, as_of, echo_of_file)
-        VALUES (?, ?, ?, 'error', 'c', 'row_check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x.yml', '2025-12-01', ?)"""
+        location, evidence, rule_file, as_of, echo_of_file, rule_label_vi, message_vi)
+        VALUES (?, ?, ?, 'error', 'c', 'row_check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x.yml', '2025-12-01', ?, 'nhãn', 'thông điệp')"""
     for kind, echo in (("finding", None), ("echo", file_name)):
         con.execute(finding, [kind, payload(f"{kind} rule id"), payload(f"{kind} rule label"), agency,
                               payload(f"{kind} subject"), payload(f"{kind} metric"), payload(f"{kind} unit"),
@@ -327,13 +327,16 @@ figure_sources:
 rules:
   - id: REL
     label: stated equals counted
+    label_vi: "nhãn"
     severity: error
     kind: equal
     actual: stated
     expected: counted
     message: "{subject}|{metric}|{actual}|{expected}|{difference}|{tolerance}|{unit}|{other}|{"
+    message_vi: "{subject}|{metric}|{actual}|{expected}|{difference}|{tolerance}|{unit}|{other}|{"
   - id: ROW
     label: every row is flagged
+    label_vi: "nhãn"
     severity: error
     kind: row_check
     from: hostile_rows
@@ -346,6 +349,7 @@ rules:
     document: "'F.csv'"
     location: "'row ' || id"
     message: "{subject}|{actual}|{expected}|{difference}|{metric}|{tolerance}|{unit}"
+    message_vi: "{subject}|{actual}|{expected}|{difference}|{metric}|{tolerance}|{unit}"
 """
 
 

@@ -199,7 +199,7 @@ def test_dbt_waits_as_long_as_the_settings_say(tmp_path):
 def test_dbts_python_model_reads_the_rule_catalogue_of_the_settings(tmp_path):
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "only.yml").write_text(
-        "rules:\n  - {id: S-1, label: s, severity: error, kind: sum, bind: id, total: T1, parts: [P1, P2]}\n",
+        "rules:\n  - {id: S-1, label: s, label_vi: nhãn, severity: error, kind: sum, bind: id, total: T1, parts: [P1, P2]}\n",
         encoding="utf-8")
     settings = Settings.explicit(warehouse_dir=tmp_path / "wh", rules_dir=tmp_path / "rules")
     settings.warehouse_dir.mkdir()

@@ -21,6 +21,7 @@ import polars as pl
 
 from pipelines.logsafe import md_list, one_line
 from pipelines.quality.engine import RULES_DUCKDB_SETTINGS, evaluate
+from pipelines.quality.history import register_path, register_problems
 from pipelines.quality.incremental import marts_fully_refreshed
 from pipelines.quality.lifecycle import update_lifecycle
 from pipelines.quality.gx_suites import current_results, docs_index, load_suites, run_suites, store_results
@@ -81,7 +82,9 @@ def findings_asset(settings: Settings, files_digest: str) -> AssetsDefinition:
             # the files received since the last evaluation touched is redone, unless the catalogue or the
             # reference data, contracts, dbt project or code changed (files_digest): then all of it.
             summary = evaluate(con, catalogue, incremental=not marts_fully_refreshed(con, context.run_id),
-                               basis=files_digest)
+                               basis=files_digest, run_id=context.run_id, register=register_path(settings.rules_dir))
+            for problem in register_problems(con):  # a bad register row is listed, never fatal (history.py)
+                context.log.warning(one_line(f"{register_path(settings.rules_dir).name} {problem}"))
             lifecycle = update_lifecycle(con)
             samples = {
                 rule_id: [m for (m,) in con.execute(

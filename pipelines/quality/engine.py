@@ -26,11 +26,14 @@ result equals a full evaluation). Either runs in one transaction, so a crash lea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from pipelines.logsafe import RE2_INVISIBLE
+from pipelines.quality import history
 from pipelines.quality import incremental as inc
 from pipelines.quality import kinds
 from pipelines.quality.bounds import NUM, UNBOUNDED
@@ -85,6 +88,9 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     tolerance_number  {NUM},
     message           VARCHAR NOT NULL,
     why_warning       VARCHAR,
+    rule_label_vi     VARCHAR NOT NULL,
+    message_vi        VARCHAR NOT NULL,
+    why_warning_vi    VARCHAR,
     document          VARCHAR,
     location          VARCHAR,
     evidence          JSON,
@@ -93,7 +99,14 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     -- set when the finding exists only because a file was rejected (its figures are missing, not wrong)
     echo_of_submission_id VARCHAR,
     echo_of_file      VARCHAR,
-    echo_reason       VARCHAR
+    echo_reason       VARCHAR,
+    -- from run to run (pipelines/quality/history.py): set after the evaluation, in its transaction
+    lifecycle         VARCHAR,   -- new | persisting, against the previous evaluation
+    first_seen_run_id VARCHAR,
+    review_status     VARCHAR,   -- explained | accepted | waived (expectations/reviewed_findings.csv), else NULL
+    review_reason     VARCHAR,
+    reviewer          VARCHAR,
+    reviewed_on       DATE
 );
 """ + SOURCES_DDL + f"""CREATE OR REPLACE TABLE audit.dq_rules (
     rule_id     VARCHAR PRIMARY KEY,
@@ -106,7 +119,10 @@ CREATE OR REPLACE TABLE audit.dq_findings (
     scale       {NUM},
     message     VARCHAR NOT NULL,
     why_warning VARCHAR,
-    rule_file   VARCHAR NOT NULL
+    rule_file   VARCHAR NOT NULL,
+    label_vi    VARCHAR NOT NULL,
+    message_vi  VARCHAR NOT NULL,
+    why_warning_vi VARCHAR
 );
 """
 
@@ -114,7 +130,7 @@ FINDING_COLUMNS = [
     "finding_id", "rule_id", "rule_label", "severity", "category", "rule_kind", "agency_code", "subject",
     "metric", "unit", "expected_value", "actual_value", "difference", "tolerance", "expected_number", "actual_number",
     "difference_number", "tolerance_number", "message", "why_warning", "document", "location", "evidence",
-    "rule_file", "as_of",
+    "rule_file", "as_of", "rule_label_vi", "message_vi", "why_warning_vi",
 ]
 # Findings are gathered in _found with their citations (lineage.CITE_TYPE), then split into
 # audit.dq_findings and audit.dq_finding_sources.
@@ -128,6 +144,33 @@ FOUND_COLUMNS = ", ".join([*FINDING_COLUMNS, "cites"])
 PLACEHOLDERS = ("subject", "metric", "actual", "expected", "difference", "tolerance", "unit")
 PLACEHOLDER = "\\{(?:" + "|".join(PLACEHOLDERS) + ")\\}"
 RE2_VISIBLE = "[^" + RE2_INVISIBLE[1:]
+
+# How each language writes a number in a message: (thousands separator, decimal mark), from the CLDR data
+# Babel ships (vi: 1.234,5; en: 1,234.5), and what separates an interval's bounds (a comma is a decimal
+# mark in Vietnamese). The *_value columns keep the plain form (no grouping, '.' decimal) for machines.
+NUMBER_STYLE = {lang: (get_group_symbol(lang), get_decimal_symbol(lang)) for lang in ("en", "vi")}
+INTERVAL_SEPARATOR = {"en": ", ", "vi": "; "}
+
+
+def _style_macros() -> str:
+    """r57_num_<lang>(x), r57_interval_<lang>(lo, hi) and r57_numtext_<lang>(text) for each language."""
+    out = []
+    for lang, (group, decimal) in NUMBER_STYLE.items():
+        g, d, sep = sql_literal(group), sql_literal(decimal), sql_literal(INTERVAL_SEPARATOR[lang])
+        out.append(f"""
+CREATE OR REPLACE TEMP MACRO r57_num_{lang}(x) AS CASE
+    WHEN x IS NULL OR abs(x) >= {UNBOUNDED} / 1000 THEN r57_fmt(x)
+    ELSE CASE WHEN x < 0 THEN '-' ELSE '' END
+         || replace(format('{{:,}}', CAST(trunc(abs(x)) AS HUGEINT)), ',', {g})
+         || coalesce({d} || nullif(regexp_extract(r57_fmt(x), '\\.(\\d+)$', 1), ''), '')
+END;
+CREATE OR REPLACE TEMP MACRO r57_interval_{lang}(lo, hi) AS
+    CASE WHEN lo = hi THEN r57_num_{lang}(lo) ELSE '[' || r57_num_{lang}(lo) || {sep} || r57_num_{lang}(hi) || ']' END;
+-- a row check's difference is SQL of any type: written in the language's style when it is a number
+CREATE OR REPLACE TEMP MACRO r57_numtext_{lang}(t) AS
+    coalesce(r57_num_{lang}(TRY_CAST(t AS {NUM})), t);""")
+    return "".join(out)
+
 
 # Numbers in messages: no trailing zeros, open bounds shown as such.
 # r57_render fills a message template in one pass: the template is cut into placeholders and
@@ -160,7 +203,7 @@ CREATE OR REPLACE TEMP MACRO r57_render(template, subject, metric, actual, expec
             WHEN '{{tolerance}}' THEN coalesce(r57_visible(tolerance), '')
             WHEN '{{unit}}' THEN coalesce(r57_visible(unit), '')
             ELSE t END), '');
-"""
+""" + _style_macros()
 
 
 # The rule step's DuckDB settings (pipelines/assets/quality.py). DuckDB keeps the blocks it read cached up to
@@ -268,10 +311,12 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, write_rule
             "bind": r.bind, "missing": r.missing,
             "scale": None if scale.get(r.kind) is None else str(r.spec.get("scale", scale[r.kind])),
             "message": r.message, "why_warning": r.why_warning or None, "rule_file": r.file,
+            "label_vi": r.label_vi, "message_vi": r.message_vi, "why_warning_vi": r.why_warning_vi or None,
         } for r in catalogue.rules.values()],
         schema={"rule_id": pl.String, "label": pl.String, "severity": pl.String, "category": pl.String,
                 "kind": pl.String, "bind": pl.String, "missing": pl.String, "scale": pl.String,
-                "message": pl.String, "why_warning": pl.String, "rule_file": pl.String},
+                "message": pl.String, "why_warning": pl.String, "rule_file": pl.String,
+                "label_vi": pl.String, "message_vi": pl.String, "why_warning_vi": pl.String},
     )
     # `stated`: the role is its kind's stated side, which gives an instance its metric, subject and unit
     roles_frame = pl.DataFrame(
@@ -291,7 +336,8 @@ def _load_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, write_rule
     if write_rules:  # an incremental evaluation runs under the same catalogue: audit.dq_rules holds it already
         con.execute(f"""
             INSERT INTO audit.dq_rules SELECT rule_id, label, severity, category, kind, bind, missing,
-                CAST(scale AS {NUM}), message, why_warning, rule_file FROM _rules_in""")
+                CAST(scale AS {NUM}), message, why_warning, rule_file, label_vi, message_vi, why_warning_vi
+                FROM _rules_in""")
     con.execute("CREATE OR REPLACE TEMP TABLE _rule_roles AS SELECT * FROM _roles_in")
     con.unregister("_rules_in")
     con.unregister("_roles_in")
@@ -412,10 +458,14 @@ SELECT md5(v.rule_id || '|' || v.instance_key) AS finding_id, v.rule_id, r.label
        r57_fmt(a_v - e_v) AS difference,
        r57_fmt(tol) AS tolerance,
        e_v, a_v, a_v - e_v, tol,
-       r57_render(r.message, v.subject, v.metric, r57_interval(a_lo, a_hi), r57_interval(e_lo, e_hi),
-                  r57_fmt(a_v - e_v), r57_fmt(tol), v.unit)
+       r57_render(r.message, v.subject, v.metric, r57_interval_en(a_lo, a_hi), r57_interval_en(e_lo, e_hi),
+                  r57_num_en(a_v - e_v), r57_num_en(tol), v.unit)
          || CASE WHEN len(v.absent) > 0 THEN ' (absent, counted as 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
-       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file, v.as_of, ev.cites
+       r.why_warning, ev.document, ev.location, ev.evidence, r.rule_file, v.as_of, r.label_vi,
+       r57_render(r.message_vi, v.subject, v.metric, r57_interval_vi(a_lo, a_hi), r57_interval_vi(e_lo, e_hi),
+                  r57_num_vi(a_v - e_v), r57_num_vi(tol), v.unit)
+         || CASE WHEN len(v.absent) > 0 THEN ' (thiếu, tính là 0: ' || array_to_string(v.absent, ', ') || ')' ELSE '' END,
+       r.why_warning_vi, ev.cites
 FROM _verdicts v
 JOIN audit.dq_rules r USING (rule_id)
 JOIN _evidence ev USING (rule_id, instance_key)
@@ -428,17 +478,27 @@ def _row_check_sql(rule: Rule, scope: str = "true", from_: str | None = None) ->
     its id is the bound parameter $rule_id, its label and message come from audit.dq_rules."""
     s = rule.spec
     difference = f"CAST(({s['difference']}) AS VARCHAR)" if "difference" in s else "NULL"
+    # the id: rule, agency, date and `key` (default the subject), never a value, file name or row number, so a
+    # corrected resend still showing the fault keeps it; two rows with one key (a key too coarse) fall back
+    # to their document and location rather than fail the run on a duplicate id
+    ident = (f"r.rule_id || '|' || coalesce(CAST(({s['agency']}) AS VARCHAR), '') || '|' || "
+             f"coalesce(CAST(CAST(({s.get('as_of', 'NULL')}) AS DATE) AS VARCHAR), '') || '|' || "
+             f"coalesce(CAST(({s.get('key', s['subject'])}) AS VARCHAR), '')")
     return f"""
-SELECT md5(r.rule_id || '|' || ({s['document']}) || '|' || ({s['location']}) || '|' || coalesce(CAST(({s['subject']}) AS VARCHAR), '')),
+SELECT CASE WHEN count(*) OVER (PARTITION BY {ident}) = 1 THEN md5({ident})
+            ELSE md5({ident} || '|' || ({s['document']}) || '|' || ({s['location']})) END,
        r.rule_id, r.label, r.severity, r.category, r.kind,
        ({s['agency']}), CAST(({s['subject']}) AS VARCHAR), NULL, NULL,
        CAST(({s['expected']}) AS VARCHAR), CAST(({s['actual']}) AS VARCHAR), {difference}, NULL,
        NULL, NULL, NULL, NULL,
        r57_render(r.message, CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
-                  CAST(({s['expected']}) AS VARCHAR), {difference}, NULL, NULL),
+                  CAST(({s['expected']}) AS VARCHAR), r57_numtext_en({difference}), NULL, NULL),
        r.why_warning, ({s['document']}), ({s['location']}),
        to_json([{{role: 'row', document: ({s['document']}), location: ({s['location']})}}]), r.rule_file,
-       CAST(({s.get('as_of', 'NULL')}) AS DATE), {cites_sql(s.get('cites', ()), default_role='row')}
+       CAST(({s.get('as_of', 'NULL')}) AS DATE), r.label_vi,
+       r57_render(r.message_vi, CAST(({s['subject']}) AS VARCHAR), NULL, CAST(({s['actual']}) AS VARCHAR),
+                  CAST(({s['expected']}) AS VARCHAR), r57_numtext_vi({difference}), NULL, NULL),
+       r.why_warning_vi, {cites_sql(s.get('cites', ()), default_role='row')}
 FROM {from_ or s['from']}, (SELECT * FROM audit.dq_rules WHERE rule_id = $rule_id) AS r
 WHERE ({s['where']}) AND ({scope})"""
 
@@ -454,7 +514,10 @@ SET echo_of_submission_id = c.submission_id,
     echo_reason = 'rejected',
     message = regexp_replace(f.message, ' \\(absent, counted as 0: [^)]*\\)$', '')
               || ' [echo of a rejected file: ' || r57_visible(c.file_name) || ' was not loaded, so its figures are missing here, not wrong; '
-              || 'fix that file first. Rejected because ' || r57_visible(c.reason) || ']'
+              || 'fix that file first. Rejected because ' || r57_visible(c.reason) || ']',
+    message_vi = regexp_replace(f.message_vi, ' \\(thiếu, tính là 0: [^)]*\\)$', '')
+              || ' [hệ quả của một tệp bị từ chối: tệp ' || r57_visible(c.file_name) || ' không được nạp nên số liệu '
+              || 'của tệp bị thiếu ở đây, không phải sai; cần sửa tệp đó trước. Lý do từ chối: ' || r57_visible(c.reason) || ']'
 FROM (
     SELECT f.finding_id, s.submission_id, s.file_name,
            regexp_replace(s.message, '^' || regexp_escape(s.file_name) || ': ', '') AS reason
@@ -515,12 +578,13 @@ def _has_submissions(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incremental: bool = False,
-             basis: str = "") -> EvaluationSummary:
+             basis: str = "", run_id: str | None = None, register: Path | None = None) -> EvaluationSummary:
     """Write audit.dq_figures and audit.dq_findings from the catalogue, in one transaction.
 
     Full by default. `incremental`: redo only what the submissions received since the last evaluation can
     have changed (pipelines/quality/incremental.py), when the last one ran under the same catalogue and
     `basis` (the caller's digest of everything else the marts are built from); otherwise full.
+    `run_id` and `register` (the reviewed-findings file): the run recorded and the reviews applied (history.py).
     """
     con.execute(MACROS)
     basis = inc.basis_digest(catalogue, basis)
@@ -576,6 +640,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, incrementa
                 UNION ALL
                 SELECT finding_id FROM audit.dq_findings WHERE {_by_reach(checks, 'rule_id', 'as_of', dates)}""")
             con.execute(MERGE_SQL)
+        history.record(con, catalogue, run_id=run_id, full=full, register=register)
         if has_submissions:
             inc.write_state(con, basis)
         con.execute("COMMIT")

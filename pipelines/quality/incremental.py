@@ -55,12 +55,16 @@ SELECT DISTINCT reporting_date AS d FROM (
 """
 
 
+def catalogue_content(catalogue: Catalogue) -> str:
+    """The catalogue's content (every source and rule as loaded) as one text: what its digests are made of."""
+    return json.dumps({"sources": [dataclasses.asdict(s) for s in catalogue.sources.values()],
+                       "rules": [dataclasses.asdict(r) for r in catalogue.rules.values()]},
+                      sort_keys=True, default=str)
+
+
 def basis_digest(catalogue: Catalogue, extra: str = "") -> str:
-    """A digest of the catalogue's content (every source and rule as loaded) and the caller's own basis."""
-    content = json.dumps({"sources": [dataclasses.asdict(s) for s in catalogue.sources.values()],
-                          "rules": [dataclasses.asdict(r) for r in catalogue.rules.values()]},
-                         sort_keys=True, default=str)
-    return hashlib.sha256(f"{content}\0{extra}".encode()).hexdigest()
+    """A digest of the catalogue's content and the caller's own basis."""
+    return hashlib.sha256(f"{catalogue_content(catalogue)}\0{extra}".encode()).hexdigest()
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -28,7 +28,11 @@ NAME = re.compile(r"[a-z][a-z0-9_]*")
 DISJOINT = "a_hi < e_lo OR a_lo > e_hi"
 # How far apart the two sides may be and still agree: the sum of their half-widths.
 HALF_WIDTHS = "((a_hi - a_lo) + (e_hi - e_lo)) / 2"
-RELATION_MESSAGE = ": stated {actual} {unit}, computed {expected} {unit} (difference {difference}; rounding allows {tolerance})"
+# The default message of a relation is its label followed by this tail (English, Vietnamese); the unit
+# is written once, after both sides (they are in the same unit). Vietnamese separates with ';' since its
+# decimal mark is a comma.
+RELATION_MESSAGE = ": stated {actual}, computed {expected} {unit} (difference {difference}; rounding allows {tolerance})"
+RELATION_MESSAGE_VI = ": số báo cáo {actual}; số tính được {expected} {unit} (chênh lệch {difference}; làm tròn cho phép {tolerance})"
 
 Binding = tuple[int, str, str]  # (part number, role, metric or figure id)
 
@@ -86,6 +90,7 @@ class RelationKind:
     check: Callable[[Mapping[str, Any]], str | None] | None = None  # extra validation: the problem, or None
     bind: Callable[[RelationKind, Mapping[str, Any]], list[Binding]] = bind_each_role
     message_tail: str = RELATION_MESSAGE  # appended to the label when the rule gives no message
+    message_tail_vi: str = RELATION_MESSAGE_VI  # appended to label_vi when the rule gives no message_vi
 
     def __post_init__(self) -> None:
         if not self.roles:
@@ -115,6 +120,7 @@ class RowCheckKind:
     required: frozenset[str]
     optional: frozenset[str] = frozenset()
     message_tail: str = ""
+    message_tail_vi: str = ""
 
     @property
     def keys(self) -> frozenset[str]:
@@ -213,6 +219,6 @@ for _kind in (
                  Side("figures_min_hi_v", "figures_min_hi_lo", "figures_min_hi"),
                  fails="a_lo > e_hi", min_present={"figures": 2}),
     RowCheckKind("row_check", frozenset({"from", "where", "agency", "subject", "expected", "actual", "document", "location"}),
-                 optional=frozenset({"difference", "as_of", "cites"})),
+                 optional=frozenset({"difference", "as_of", "cites", "key"})),
 ):
     register(_kind)

@@ -11,11 +11,17 @@ The catalogue is validated here against that registry (the kind's required keys 
 unknown key, its own checks) and ids against a pattern (rule ids `RULE_ID`, figure source ids
 `SOURCE_ID`), ids unique, severities known, so that a typo in YAML fails the load with the rule
 id, not a SQL error halfway through a run. Nothing here knows any kind by name.
+
+Every rule speaks both languages of the report: `label_vi` beside `label`, `message_vi` wherever
+`message` is given (otherwise `label_vi` and the kind's Vietnamese tail), `why_warning_vi` wherever
+`why_warning` is given. A rule without them is refused here, so no finding reaches an auditor in
+English only. Texts are kept in Unicode NFC, so one word is one string whatever editor wrote it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +78,9 @@ class Rule:
     spec: dict[str, Any]
     file: str
     why_warning: str = ""
+    label_vi: str = ""
+    message_vi: str = ""
+    why_warning_vi: str = ""
     bind: str = "group"
     missing: str = "skip"  # group binding: 'zero' treats an absent figure as 0, 'skip' drops the instance
     # submission domains whose rejected file (for the finding's agency and date, none in force) explains
@@ -87,7 +96,10 @@ class Catalogue:
 
 
 RULE_KEYS = {"id", "label", "severity", "category", "kind", "message", "why_warning", "bind", "missing", "echo_of",
-             "incremental"}
+             "incremental", "label_vi", "message_vi", "why_warning_vi"}
+# A Vietnamese text a rule must give beside an English one: (Vietnamese key, the English key that requires
+# it, or None when every rule needs it).
+VIETNAMESE = (("label_vi", None), ("message_vi", "message"), ("why_warning_vi", "why_warning"))
 # How far a new file reaches, for a figure source or row check that declares `incremental:` (with an
 # `as_of`): its rows at a date d come only from the files of date d (same_date), or of dates up to d
 # (later_dates: a series comparing a row with an earlier one). Undeclared: re-evaluated whole every run.
@@ -119,6 +131,7 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         raise RuleCatalogueError(f"{file}: rule {rid}: severity must be error or warning")
     if raw["severity"] == "warning" and raw.get("bind") == "id" and not raw.get("why_warning"):
         raise RuleCatalogueError(f"{file}: rule {rid}: a warning relation needs why_warning")
+    vi = _vietnamese(raw, file, rid)
     spec = {k: v for k, v in raw.items() if k not in RULE_KEYS}
     problem = kind.problem(spec)
     if problem:
@@ -129,6 +142,7 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         except CiteError as exc:
             raise RuleCatalogueError(str(exc)) from None
     default_message = raw["label"] + kind.message_tail
+    default_message_vi = vi["label_vi"] + kind.message_tail_vi
     if "incremental" in raw and not isinstance(kind, kinds.RowCheckKind):
         raise RuleCatalogueError(f"{file}: rule {rid}: incremental is for row checks; a relation follows its figures")
     reach = _reach(raw, spec.get("as_of"), f"{file}: rule {rid}")
@@ -137,7 +151,25 @@ def _rule(raw: dict[str, Any], file: str) -> Rule:
         kind=raw["kind"], message=raw.get("message", default_message), spec=spec, file=file,
         why_warning=raw.get("why_warning", "") or "", bind=raw.get("bind", "group"), missing=raw.get("missing", "skip"),
         echo_of=tuple(raw.get("echo_of", ())), incremental=reach,
+        label_vi=vi["label_vi"], message_vi=vi.get("message_vi", default_message_vi), why_warning_vi=vi.get("why_warning_vi", ""),
     )
+
+
+def _vietnamese(raw: dict[str, Any], file: str, rid: str) -> dict[str, str]:
+    """The rule's Vietnamese texts (NFC), each required where its English counterpart is given."""
+    out = {}
+    for key, english in VIETNAMESE:
+        needed = english is None or bool(raw.get(english))
+        text = raw.get(key)
+        if text is None or (isinstance(text, str) and not text.strip()):
+            if needed:
+                reason = "every rule" if english is None else f"a rule with '{english}'"
+                raise RuleCatalogueError(f"{file}: rule {rid}: missing '{key}' ({reason} needs it)")
+            continue
+        if not isinstance(text, str):
+            raise RuleCatalogueError(f"{file}: rule {rid}: '{key}' must be text")
+        out[key] = unicodedata.normalize("NFC", text)
+    return out
 
 
 def _source(raw: dict[str, Any], file: str) -> FigureSource:

@@ -51,7 +51,7 @@ def fig(id: str, value: str, low: str | None = None, high: str | None = None, *,
 
 def rule(id: str, kind: str, bind: str = "id", **keys) -> dict:
     """A rule of the catalogue (an error unless `severity` is given)."""
-    return {"id": id, "label": id.lower(), "severity": "error", "kind": kind, "bind": bind, **keys}
+    return {"id": id, "label": id.lower(), "label_vi": "nhãn " + id.lower(), "severity": "error", "kind": kind, "bind": bind, **keys}
 
 
 def findings(tmp_path: Path, rules: list[dict], figures: list[tuple] = (), setup: str = "",

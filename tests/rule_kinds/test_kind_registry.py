@@ -60,7 +60,7 @@ def test_ids_outside_their_pattern_are_refused(tmp_path, rule_id, source_id, err
 figure_sources:
   - {{id: {source_id!r}, from: t, group_key: g, document: d, location: l, metrics: {{v: v}}}}
 rules:
-  - {{id: {rule_id!r}, label: x, severity: error, kind: sum, total: a, parts: [b]}}
+  - {{id: {rule_id!r}, label: x, label_vi: "nhãn", severity: error, kind: sum, total: a, parts: [b]}}
 """
     (tmp_path / "bad.yml").write_text(rules, encoding="utf-8")
     with pytest.raises(RuleCatalogueError, match=error):

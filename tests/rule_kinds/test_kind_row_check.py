@@ -18,7 +18,7 @@ def _deadline_check(**keys) -> dict:
         "from": "tasks", "where": "deadline < assigned", "agency": "'BCA'", "subject": "task_id",
         "expected": "'on or after ' || assigned", "actual": "CAST(deadline AS VARCHAR)",
         "difference": "deadline - assigned", "document": "'BCA.csv'", "location": "'row ' || task_id",
-        "message": "{subject}: it's due {actual}", **keys})
+        "message": "{subject}: it's due {actual}", "message_vi": "{subject}: hạn {actual}", **keys})
 
 
 def test_success(tmp_path):
@@ -31,9 +31,10 @@ def test_failure(tmp_path):
 
 
 def test_the_finding_id_and_message_are_built_from_the_rule(tmp_path):
-    # the id is bound as a parameter and the message read from audit.dq_rules: a quote in it stays a quote
+    # the id is bound as a parameter and the message read from audit.dq_rules: a quote in it stays a quote;
+    # the finding id is rule|agency|date|subject: no file name, row or value (no as_of here: an empty date)
     assert findings(tmp_path, [_deadline_check()], setup=TASKS, query="SELECT finding_id, message FROM audit.dq_findings") == [
-        (hashlib.md5(b"TS-DEADLINE-BEFORE-ASSIGNED|BCA.csv|row T-2|T-2").hexdigest(), "T-2: it's due 2025-02-01")]
+        (hashlib.md5(b"TS-DEADLINE-BEFORE-ASSIGNED|BCA||T-2").hexdigest(), "T-2: it's due 2025-02-01")]
 
 
 def test_a_missing_or_unknown_key_is_refused(tmp_path):
