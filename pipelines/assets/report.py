@@ -19,7 +19,7 @@ from pipelines.warehouse import connect
     key=AssetKey(["report", "dq_report"]),
     group_name="report",
     deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"]),
-          AssetKey(["marts", "v_agency_kpis"]),
+          AssetKey(["marts", "v_agency_kpis"]), AssetKey(["marts", "v_submission_coverage"]),
           AssetKey(["intermediate", "int_published_figures__pair_candidates"])],
     kinds={"html"},
     description="warehouse/reports/dq_report.html (Vietnamese; English: dq_report.en.html), dq_findings.csv and dq_findings.xlsx: "

@@ -34,9 +34,9 @@ class ReportData:
     submissions: pl.DataFrame
     quarantine: pl.DataFrame
     kpis: pl.DataFrame         # marts.v_agency_kpis, latest figures
-    coverage: pl.DataFrame | None   # marts.v_submission_coverage, late or missing rows; None: the view is absent
+    coverage: pl.DataFrame     # render.COVERAGE_SQL: late or missing submissions of the open periods
     stamp: dict | None         # pipelines.quality.history.run_stamp; None before any recorded evaluation
-    resolved: pl.DataFrame | None
+    resolved: pl.DataFrame | None  # history.resolved_findings with the rules' labels; None in a round's report
     gx_results: list[dict]
     gx_docs: str | None
     dbt_docs: str | None       # relative link, None when `make docs` has not written it
@@ -52,6 +52,10 @@ def archive_href(data: ReportData, archived_path: str | None) -> str | None:
     if not target.is_file():
         return None
     return quote(Path(os.path.relpath(target, data.folder)).as_posix())
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _texts(lang: str):
@@ -169,17 +173,24 @@ def context(data: ReportData, lang: str, anchor) -> dict:
     submissions = data.submissions.to_dicts()
     for s in submissions:
         s["href"] = archive_href(data, s.get("archived_path"))
-    coverage = None
-    if data.coverage is not None:
-        coverage = data.coverage.to_dicts()
+    # per period and domain: how many agencies sent in time, late, or not at all; then each late or missing one
+    coverage_counts = (data.coverage.group_by("period_code", "period_starts", "domain", "due_date", maintain_order=True)
+                       .agg(*((pl.col("status") == s).sum().alias(s) for s in ("received", "late", "missing")))
+                       .to_dicts())
+    for c in coverage_counts:
+        c["due"] = _day(c["due_date"])
+    coverage = [{"period": c["period_code"], "agency": f"{c['agency_name_vi'] or ''} ({c['agency_code']})",
+                 "domain": c["domain"], "status": c["status"], "due": _day(c["due_date"]),
+                 "first_received": _day(c["first_received_at"])
+                 + (f" ({n('days_late', c['days_late'])})" if c["days_late"] else "")}
+                for c in data.coverage.filter(pl.col("status") != "received").to_dicts()]
 
     sections = [("summary", t("summary")), ("charts", t("charts")), ("by-rule", t("by_rule")), ("findings", t("by_agency"))]
     if resolved is not None:
         sections.append(("resolved", t("resolved")))
     if waived is not None:
         sections.append(("waived", t("waived")))
-    if coverage is not None:
-        sections.append(("coverage", t("coverage")))
+    sections.append(("coverage", t("coverage")))
     if not data.round_date:
         sections.append(("pairs", t("pairs")))
     sections.append(("rejected", t("quarantine")))
@@ -190,8 +201,7 @@ def context(data: ReportData, lang: str, anchor) -> dict:
     stamp = None
     if data.stamp:
         stamp = {"run_id": data.stamp["run_id"], "ruleset_hash": (data.stamp["ruleset_hash"] or "")[:12],
-                 "evaluated_at": data.stamp["evaluated_at"].strftime("%d/%m/%Y %H:%M")
-                 if data.stamp.get("evaluated_at") else ""}
+                 "evaluated_at": data.stamp["evaluated_at"].strftime("%d/%m/%Y %H:%M")}
     other = "en" if lang == "vi" else "vi"
     return dict(
         lang=lang, other_lang=other, other_page=PAGES[other], t=t, n=n, num=fmt, code=lambda v: code(v, lang),
@@ -205,6 +215,6 @@ def context(data: ReportData, lang: str, anchor) -> dict:
         submissions=submissions,
         accepted=data.submissions.filter(pl.col("status") == "accepted").height,
         rejected=data.submissions.filter(pl.col("status") == "rejected").height,
-        quarantine=data.quarantine.to_dicts(), coverage=coverage,
+        quarantine=data.quarantine.to_dicts(), coverage=coverage, coverage_counts=coverage_counts,
         gx_results=data.gx_results, gx_docs=data.gx_docs, dbt_docs=data.dbt_docs, dbt_docs_path=data.dbt_docs_path,
     )

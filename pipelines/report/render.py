@@ -26,6 +26,7 @@ from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
+from pipelines.quality.history import resolved_findings, run_stamp
 from pipelines.report.locale_text import LANGS
 from pipelines.report.page import PAGES, ReportData, context
 
@@ -83,6 +84,16 @@ ROUND_FILTER = """
 """
 
 
+# Who sent what, late or not at all, for each open reporting period (the round's period, for a round).
+COVERAGE_SQL = """
+    SELECT period_code, period_starts, period_ends, due_date, agency_code, agency_name_vi, domain, status,
+           first_received_at, days_late
+    FROM marts.v_submission_coverage
+    WHERE $day IS NULL OR $day BETWEEN period_starts AND period_ends
+    ORDER BY period_starts, domain, CASE status WHEN 'missing' THEN 0 WHEN 'late' THEN 1 ELSE 2 END, agency_code
+"""
+
+
 def _findings(con, day: date | None) -> pl.DataFrame:
     return con.sql("""
         SELECT f.*, coalesce(a.name_vi, '') AS agency_name_vi,
@@ -100,10 +111,11 @@ def _findings(con, day: date | None) -> pl.DataFrame:
                       FROM audit.dq_finding_sources fs LEFT JOIN audit.submissions s USING (submission_id)
                       WHERE fs.finding_id = f.finding_id GROUP BY fs.file_name, fs.submission_id) AS c
                ) AS files,
-               -- the rule's message template: the page writes its numbers again in each language's style
-               (SELECT r.message FROM audit.dq_rules r WHERE r.rule_id = f.rule_id) AS message_template
+               -- the rule's message templates: the page writes their numbers again in each language's style
+               r.message_template, r.message_template_vi
         FROM audit.dq_findings f
         LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
+        LEFT JOIN (SELECT rule_id, message AS message_template, message_vi AS message_template_vi FROM audit.dq_rules) r USING (rule_id)
     """ + ROUND_FILTER + """
         ORDER BY f.agency_code NULLS LAST, f.document, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
     """, params={"day": day}).pl()
@@ -125,6 +137,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
             WHERE $day IS NULL OR s.reporting_date = $day
             ORDER BY q.file_name, q.source_row, q.field""", params={"day": day}).pl()
         kpis = con.sql("SELECT * FROM marts.v_agency_kpis ORDER BY agency_code").pl()
+        coverage = con.sql(COVERAGE_SQL, params={"day": day}).pl()
+        labels = con.sql("SELECT rule_id, label AS rule_label, label_vi AS rule_label_vi FROM audit.dq_rules").pl()
+        # (own cursors: these functions leave their result open, and DuckDB then refuses the next query)
+        stamp = run_stamp(con.cursor())
+        # what the latest evaluation resolved is news of the whole warehouse, not of one round
+        resolved = None if day is not None else resolved_findings(con.cursor()).join(labels, on="rule_id", how="left")
 
     paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
     export = neutralise(findings.select(EXPORT_COLUMNS))
@@ -138,8 +156,8 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
         folder=folder, warehouse_dir=settings.warehouse_dir,
         generated_at=datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M"),
         round_date=day.strftime("%d/%m/%Y") if day else None,
-        findings=findings, submissions=submissions, quarantine=quarantine, kpis=kpis, coverage=None, stamp=None,
-        resolved=None, gx_results=gx_results or [],
+        findings=findings, submissions=submissions, quarantine=quarantine, kpis=kpis, coverage=coverage,
+        stamp=stamp if stamp["run_id"] else None, resolved=resolved, gx_results=gx_results or [],
         gx_docs=os.path.relpath(gx_index, folder) if gx_index.exists() else None,
         dbt_docs=os.path.relpath(dbt_docs, folder) if dbt_docs.exists() else None,
         dbt_docs_path=str(dbt_docs),
