@@ -223,3 +223,72 @@ def test_the_docs_section_says_how_to_build_the_dbt_docs_then_links_them(pages, 
     for path in (paths.html, paths.html_en):
         page = lxml_html.fromstring(path.read_bytes())
         assert page.xpath("//h2[@id='docs']/following-sibling::p[1]/a/@href") == ["dbt_docs.html"]
+
+
+def test_the_header_states_the_run_and_the_ruleset(pages, warehouse):
+    run_id, ruleset = warehouse.execute("SELECT run_id, ruleset_hash FROM audit.dq_runs ORDER BY run_seq DESC LIMIT 1").fetchone()
+    _, vi = pages["vi"]
+    _, en = pages["en"]
+    assert f"Lần đánh giá {run_id}, lúc " in vi.text_content() and f"phiên bản bộ quy tắc {ruleset[:12]}." in vi.text_content()
+    assert f"Evaluation {run_id} at " in en.text_content() and f"ruleset version {ruleset[:12]}." in en.text_content()
+
+
+def test_lifecycle_and_reviews_are_marked(pages, warehouse):
+    _, vi = pages["vi"]
+    new = warehouse.execute("SELECT count(*) FROM audit.dq_findings WHERE lifecycle = 'new' AND echo_of_file IS NULL").fetchone()[0]
+    assert len(vi.xpath("//tr[starts-with(@id, 'finding-')]//span[@class='badge new']")) == new > 0
+    [(finding_id, reason)] = warehouse.execute("SELECT finding_id, review_reason FROM audit.dq_findings "
+                                               "WHERE review_status = 'explained'").fetchall()
+    [row] = vi.xpath(f"//tr[@id='finding-{finding_id}']")
+    assert row.xpath(".//span[@class='badge review']")[0].text_content() == "Đã xem xét: đã giải thích"
+    assert f"Lý do: {reason} (Sample auditor, 05/01/2026)" in row.text_content()
+
+
+@pytest.fixture(scope="module")
+def reviewed(pipeline_runs, tmp_path_factory):
+    """The pipeline's warehouse with one finding waived and one finding resolved by the latest evaluation, re-rendered."""
+    import duckdb
+
+    root = tmp_path_factory.mktemp("reviewed")
+    settings = Settings.explicit(warehouse_dir=root, inbox_dir=pipeline_runs["settings"].inbox_dir)
+    shutil.copy(pipeline_runs["settings"].duckdb_path, settings.duckdb_path)
+    con = duckdb.connect(str(settings.duckdb_path))
+    waived = con.execute("UPDATE audit.dq_findings SET review_status = 'waived', review_reason = 'agreed with BYT' "
+                         "WHERE finding_id = (SELECT min(finding_id) FROM audit.dq_findings WHERE agency_code = 'BYT') "
+                         "RETURNING finding_id").fetchone()[0]
+    run_id = con.execute("SELECT run_id FROM audit.dq_runs ORDER BY run_seq DESC LIMIT 1").fetchone()[0]
+    con.execute("INSERT INTO audit.dq_finding_history VALUES (?, 'gone', 'TS-TOTAL-SUM', 'HUE', 'NQ71 tasks at 15/12/2025', "
+                "'error', 'resolved')", [run_id])
+    con.close()
+    return {"paths": write_report(settings), "waived": waived, "settings": settings}
+
+
+def test_a_waived_finding_is_shown_apart_never_dropped(reviewed):
+    page = lxml_html.fromstring(reviewed["paths"].html.read_bytes())
+    [row] = page.xpath(f"//tr[@id='finding-{reviewed['waived']}']")
+    # in the waived section, not in the agency's group, and not counted in the agency's errors
+    assert row.xpath("preceding::h2[1]")[0].get("id") == "waived"
+    assert "Lý do: agreed with BYT" in row.text_content()
+    heading = page.xpath("//h3[@id='agency-BYT']")[0].text_content()
+    assert heading == "Bộ Y tế (BYT) — 2 lỗi, 0 cảnh báo"  # three findings, one waived
+    [summary] = page.xpath("//table[@class='summary']//th[text()='được miễn']/following-sibling::td[1]")
+    assert summary.text_content() == "1"
+
+
+def test_findings_resolved_since_the_last_run_are_listed(reviewed):
+    page = lxml_html.fromstring(reviewed["paths"].html_en.read_bytes())
+    rows = page.xpath("//h2[@id='resolved']/following-sibling::table[1]//tr[td]")
+    assert [[td.text_content() for td in r.xpath("td")] for r in rows] == [
+        ["error TS-TOTAL-SUM", "Declared total equals recurring + completed + in progress on time + in progress overdue", "HUE", "NQ71 tasks at 15/12/2025", ""]]
+
+
+def test_submission_coverage_is_counted_per_period_and_domain(pages, warehouse):
+    _, vi = pages["vi"]
+    counts = warehouse.execute("""
+        SELECT period_code, count(*) FILTER (WHERE status = 'received'), count(*) FILTER (WHERE status = 'late'),
+               count(*) FILTER (WHERE status = 'missing')
+        FROM marts.v_submission_coverage GROUP BY period_code, period_starts, domain ORDER BY period_starts, domain""").fetchall()
+    rows = vi.xpath("//h2[@id='coverage']/following-sibling::table[1]//tr[td]")
+    assert [(r[0].text_content(), *(int(r[i].text_content().replace(".", "")) for i in (3, 4, 5))) for r in rows] == counts
+    [details] = vi.xpath("//h2[@id='coverage']/following-sibling::details[1]")
+    assert len(details.xpath(".//tr[td]")) == sum(late + missing for _, _, late, missing in counts)

@@ -95,6 +95,7 @@ def finding_view(data: ReportData, row: dict, lang: str, anchor) -> dict:
         e["written"] = written if written and not written.isdigit() and written not in (e["shown"], f"{e['shown']} {e.get('unit')}") \
             and written not in (e.get("quote") or "") else None
     view["evidence"] = evidence
+    view["reviewed_on"] = _day(row.get("reviewed_on"))
     view["files"] = [{"file_name": c["file_name"], "rows": c["rows"] or [], "href": archive_href(data, c["archived_path"])}
                      for c in row["files"] or []]
     return view
