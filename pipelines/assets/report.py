@@ -22,8 +22,7 @@ from pipelines.warehouse import connect
           AssetKey(["marts", "v_agency_kpis"]), AssetKey(["marts", "v_submission_coverage"]),
           AssetKey(["intermediate", "int_published_figures__pair_candidates"])],
     kinds={"html"},
-    description="warehouse/reports/dq_report.html (Vietnamese; English: dq_report.en.html), dq_findings.csv and dq_findings.xlsx: "
-                "findings by agency, figures side by side.",
+    description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx: findings by agency, figures side by side.",
 )
 def dq_report(context, warehouse: WarehouseResource):
     settings = warehouse.settings

@@ -24,11 +24,10 @@ from pipelines import logsafe
 from pipelines.quality.gx_suites import docs_index
 from pipelines.report.safe_cells import neutralise
 from pipelines.settings import Settings
-from pipelines.warehouse import connect
-
 from pipelines.quality.history import resolved_findings, run_stamp
 from pipelines.report.locale_text import LANGS
 from pipelines.report.page import PAGES, ReportData, context
+from pipelines.warehouse import connect
 
 EXPORT_COLUMNS = [
     "agency_code", "agency_name_vi", "severity", "rule_id", "rule_label", "category", "subject", "metric",
