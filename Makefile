@@ -65,6 +65,14 @@ docs: install
 	rm -rf $(DOCS_TARGET)
 	@echo "dbt docs (one page):   $(R57_WAREHOUSE_DIR)/reports/dbt_docs.html"
 
+# The report pages laid out at 1280 px in headless Chromium (Debian: apt-get install -y chromium): fails when a page
+# is wider than the window (pipelines/report/check_width.py). Needs a built warehouse (`make run`).
+REPORT_PAGES = $(wildcard $(R57_WAREHOUSE_DIR)/reports/dq_report*.html $(R57_WAREHOUSE_DIR)/reports/rounds/*/dq_report*.html)
+.PHONY: check-report
+check-report: install
+	@test -n "$(REPORT_PAGES)" || { echo "error: no report in $(R57_WAREHOUSE_DIR)/reports: run \`make run\` first"; exit 1; }
+	$(BIN)/python -m pipelines.report.check_width $(REPORT_PAGES)
+
 clean:
 	rm -rf $(WAREHOUSE) dbt_project/target dbt_project/logs
 

@@ -66,7 +66,8 @@ def test_a_past_round_report_can_be_rerun(pipeline_runs):
                                   "TS-ON-TIME-PAST-DEADLINE", "TS-SIX-CLEAR", "TS-TOTAL-SUM"]
     # the planted task faults, one database left out of its owner's file, one database regression, three IP faults
     assert len(rules) == 11 + 5
-    assert "reporting round 15/12/2025" in (folder / "dq_report.html").read_text(encoding="utf-8")
+    assert "kỳ báo cáo 15/12/2025" in (folder / "dq_report.html").read_text(encoding="utf-8")
+    assert "reporting round 15/12/2025" in (folder / "dq_report.en.html").read_text(encoding="utf-8")
 
 
 def _run(run_full_load, root: Path, inbox: Path):

@@ -109,6 +109,7 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
     reports = pipeline_runs["settings"].reports_dir
     with open(reports / "dq_findings.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    rows_all = rows
     assert len(rows) == warehouse.execute("SELECT count(*) FROM audit.dq_findings").fetchall()[0][0]
     agencies = [r["agency_code"] for r in rows if r["agency_code"]]
     assert agencies == sorted(agencies)  # grouped by agency; report figures (no agency) come last
@@ -121,6 +122,9 @@ def test_report_lists_the_findings_grouped_by_agency(pipeline_runs, warehouse):
     assert all(r["agency_name_vi"] for r in rows)
     html = (reports / "dq_report.html").read_text(encoding="utf-8")
     assert "Bộ Y tế" in html and "NQ71:NQ71-007" in html and "deadline 30/11/2025" in html
+    # the English twin holds the same findings (tests/test_report_page.py checks the pages themselves)
+    html_en = (reports / "dq_report.en.html").read_text(encoding="utf-8")
+    assert html_en.count('<tr id="finding-') == html.count('<tr id="finding-') == len(rows_all)
     assert (reports / "dq_findings.xlsx").stat().st_size > 0
     # the GX Data Docs site is published beside the report, and the report links it
     assert 'href="gx/index.html"' in html and (reports / "gx" / "index.html").is_file()

@@ -46,8 +46,14 @@ FILE_NAME_RULE = "file name must be <AGENCY_CODE>__<domain>__<YYYY-MM-DD>.csv|xl
 
 # What the template itself writes: any other element or attribute came from data.
 TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "table", "tr", "th", "td",
-                 "br", "small", "div", "b", "q", "a", "mark"}
-TEMPLATE_ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "class", "colspan", "id", "href"}
+                 "br", "small", "div", "b", "q", "a", "mark", "nav", "ol", "li", "span", "details", "summary",
+                 "colgroup", "col", "figure", "figcaption", "svg", "g", "rect", "line", "text"}
+TEMPLATE_ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "class", "colspan", "id", "href", "name", "hreflang",
+                       "aria-label", "role", "viewbox", "width", "height", "x", "y", "x1", "x2", "y1", "y2", "text-anchor"}
+# Links out of the page the template writes: the twin page, the pair review, the GX Data Docs, the dbt docs,
+# and the archived copies of cited files (relative, under warehouse/archive/: reduced names, pipelines/ingest/inbox.py).
+OWN_LINKS = re.compile(r"dq_report\.html|dq_report\.en\.html|published_figure_pairs\.csv|(\.\./)*(gx/index\.html|dbt_docs\.html)"
+                       r"|(\.\./)+archive/[0-9a-f]{2}/[0-9a-f]{64}__[A-Za-z0-9._-]+")
 
 
 class Page(HTMLParser):
@@ -83,8 +89,8 @@ def assert_no_markup_from_data(page: Page) -> None:
     for _, attrs in page.tags:
         if "href" in attrs:
             href = attrs["href"]
-            # the only links out of the page are the template's own: the pair review and the GX Data Docs
-            assert href in ("published_figure_pairs.csv", "gx/index.html") or (href.startswith("#") and href[1:] in ids), href
+            # the only links out of the page are the template's own
+            assert OWN_LINKS.fullmatch(href) or (href.startswith("#") and href[1:] in ids), href
     # the only marks are the code points of invisible characters
     marks = [m for m in re.findall(r"<mark[^>]*>([^<]*)</mark>", page.source)]
     assert all(re.fullmatch(r"⟨U\+[0-9A-F]{4,6}⟩", m) for m in marks), marks
@@ -110,9 +116,9 @@ def run(tmp_path_factory, run_full_load):
     return {"result": result, "logs": logs, "settings": settings, "root": root}
 
 
-@pytest.fixture(scope="module")
-def page(run) -> Page:
-    return Page((run["settings"].reports_dir / "dq_report.html").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module", params=["dq_report.html", "dq_report.en.html"])
+def page(run, request) -> Page:
+    return Page((run["settings"].reports_dir / request.param).read_text(encoding="utf-8"))
 
 
 def _messages(run) -> dict[tuple[str, str], str]:
@@ -234,14 +240,15 @@ def planted(run, tmp_path_factory):
     con.execute("INSERT INTO marts.dim_agency (agency_code, name_vi) VALUES (?, ?)", [agency, payload("agency name")])
     finding = """INSERT INTO audit.dq_findings (finding_id, rule_id, rule_label, severity, category, rule_kind, agency_code,
         subject, metric, unit, expected_value, actual_value, difference, tolerance, message, why_warning, document,
-        location, evidence, rule_file, as_of, echo_of_file, rule_label_vi, message_vi)
-        VALUES (?, ?, ?, 'error', 'c', 'row_check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x.yml', '2025-12-01', ?, 'nhãn', 'thông điệp')"""
+        location, evidence, rule_file, as_of, echo_of_file, rule_label_vi, message_vi, why_warning_vi)
+        VALUES (?, ?, ?, 'error', 'c', 'row_check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'x.yml', '2025-12-01', ?, ?, ?, ?)"""
     for kind, echo in (("finding", None), ("echo", file_name)):
         con.execute(finding, [kind, payload(f"{kind} rule id"), payload(f"{kind} rule label"), agency,
                               payload(f"{kind} subject"), payload(f"{kind} metric"), payload(f"{kind} unit"),
                               payload(f"{kind} expected"), payload(f"{kind} actual"), payload(f"{kind} difference"),
                               payload(f"{kind} tolerance"), payload(f"{kind} message"), payload(f"{kind} why"),
-                              file_name, payload(f"{kind} location"), evidence, echo])
+                              file_name, payload(f"{kind} location"), evidence, echo, payload(f"{kind} rule label vi"),
+                              payload(f"{kind} message vi"), payload(f"{kind} why vi")])
         con.execute("INSERT INTO audit.dq_finding_sources (finding_id, submission_id, file_name, row, field, role, context) "
                     "VALUES (?, 'planted', ?, 2, NULL, 'row', false)", [kind, file_name])
     con.execute("""INSERT INTO audit.submissions (submission_id, file_name, agency_code, domain, reporting_date, version,
@@ -259,23 +266,26 @@ FIELDS = [
     "agency code", "agency name", "file name", "domain", "submission message",
     "quarantine field", "quarantine value", "quarantine reason",
     "role", "evidence document", "evidence location", "evidence quote", "evidence value", "evidence unit",
-    *(f"{kind} {field}" for kind in ("finding", "echo")
-      for field in ("rule id", "subject", "metric", "expected", "actual", "message")),
-    *(f"finding {field}" for field in ("rule label", "difference", "tolerance", "why")),
+    *(f"{kind} {field}" for kind in ("finding", "echo") for field in ("rule id", "subject", "metric", "expected", "actual")),
+    *(f"finding {field}" for field in ("difference", "tolerance")),
 ]
+# The rule's words each page shows in its own language (the catalogue holds both).
+LANGUAGE_FIELDS = {"dq_report.html": ["finding message vi", "echo message vi", "finding rule label vi", "finding why vi"],
+                   "dq_report.en.html": ["finding message", "echo message", "finding rule label", "finding why"]}
 
 
 @pytest.mark.parametrize("day", [None, date(2025, 12, 1)], ids=["whole", "round"])
 def test_every_field_an_agency_controls_is_escaped(planted, day):
     paths = write_report(planted, day=day)
-    page = Page(paths.html.read_text(encoding="utf-8"))
-    assert_no_markup_from_data(page)
-    for field in FIELDS:
-        assert payload(field) in page.text, field
-    # the agency's group has an id made of its code, and the index links to it
-    group = anchor("agency", payload("agency code"))
-    assert re.fullmatch(r"agency-[A-Za-z0-9_-]+", group) and ("a", {"href": f"#{group}"}) in page.tags
-    assert ("h3", {"id": anchor("echoes", payload("file name"))}) in page.tags
+    for html in (paths.html, paths.html_en):
+        page = Page(html.read_text(encoding="utf-8"))
+        assert_no_markup_from_data(page)
+        for field in FIELDS + LANGUAGE_FIELDS[html.name]:
+            assert payload(field) in page.text, (html.name, field)
+        # the agency's group has an id made of its code, and the index links to it
+        group = anchor("agency", payload("agency code"))
+        assert re.fullmatch(r"agency-[A-Za-z0-9_-]+", group) and ("a", {"href": f"#{group}"}) in page.tags
+        assert ("h3", {"id": anchor("echoes", payload("file name"))}) in page.tags
 
 
 def test_templates_escape_everything():

@@ -167,4 +167,6 @@ def test_a_rejected_task_file_turns_its_summarys_mismatches_into_echoes_of_it(ru
     assert con.execute("SELECT lifecycle_status FROM audit.submission_lifecycle "
                        "WHERE file_name = 'HUE__task_summary__2025-12-15.csv'").fetchall() == [("accepted",)]
     html = (warehouse / "reports" / "dq_report.html").read_text(encoding="utf-8")
-    assert "Echoes of the rejected file HUE__task_status__2025-12-15.csv (2)" in html
+    assert "Hệ quả của tệp bị từ chối HUE__task_status__2025-12-15.csv (2)" in html
+    html_en = (warehouse / "reports" / "dq_report.en.html").read_text(encoding="utf-8")
+    assert "Echoes of the rejected file HUE__task_status__2025-12-15.csv (2)" in html_en

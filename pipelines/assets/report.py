@@ -20,6 +20,7 @@ from pipelines.warehouse import connect
     key=AssetKey(["report", "dq_report"]),
     group_name="report",
     deps=[DQ_FINDINGS, GX_RESULTS, AssetKey(["audit", "quarantine"]), AssetKey(["marts", "dim_agency"]),
+          AssetKey(["marts", "v_agency_kpis"]), AssetKey(["marts", "v_submission_coverage"]),
           AssetKey(["intermediate", "int_published_figures__pair_candidates"])],
     kinds={"html"},
     description="warehouse/reports/dq_report.html, dq_findings.csv and dq_findings.xlsx (summary, findings, files, quarantine): "
@@ -40,7 +41,7 @@ def dq_report(context, warehouse: WarehouseResource):
         if mark_built(con, context.run_id):
             context.log.info("build recorded: a next run with the same inputs ends after the ingest")
     return MaterializeResult(metadata={
-        "html": MetadataValue.path(str(paths.html)), "csv": MetadataValue.path(str(paths.csv)),
+        "html": MetadataValue.path(str(paths.html)), "html_en": MetadataValue.path(str(paths.html_en)), "csv": MetadataValue.path(str(paths.csv)),
         "xlsx": MetadataValue.path(str(paths.xlsx)),
         # one workbook (and CSV) per agency to send back (pipelines/report/workbooks.py)
         "agency_workbooks": MetadataValue.path(str(paths.html.parent / AGENCY_FOLDER)),

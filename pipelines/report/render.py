@@ -1,5 +1,6 @@
-"""Write warehouse/reports/: dq_report.html (findings by agency, figures side by side, rejected files)
-and dq_findings.csv / dq_findings.xlsx (every finding, one row each, sorted by agency).
+"""Write warehouse/reports/: dq_report.html in Vietnamese and its English twin dq_report.en.html (findings by
+agency, figures side by side, charts, rejected files: page.py builds each language's content) and
+dq_findings.csv / dq_findings.xlsx (every finding, one row each, sorted by agency).
 
 Nearly every text in the page comes from what agencies sent (file names, task ids, cells, the
 messages quoting them): every template is autoescaped, nothing that carries data is marked safe,
@@ -9,7 +10,6 @@ and fragments built from data are reduced to [A-Za-z0-9_-] (`anchor`).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -24,6 +24,9 @@ from pipelines import logsafe
 from pipelines.quality.gx_suites import docs_index
 from pipelines.report.workbooks import write_workbooks
 from pipelines.settings import Settings
+from pipelines.quality.history import resolved_findings, run_stamp
+from pipelines.report.locale_text import LANGS
+from pipelines.report.page import PAGES, ReportData, context
 from pipelines.warehouse import connect
 
 # No quote in it: were it ever output inside an attribute value, it could not end that attribute.
@@ -62,6 +65,7 @@ class ReportPaths:
     html: Path
     csv: Path
     xlsx: Path
+    html_en: Path | None = None  # the English twin of `html` (Vietnamese)
 
 
 # A round's findings: those citing a file of that reporting date (or a report stated at that date).
@@ -69,6 +73,16 @@ ROUND_FILTER = """
     WHERE $day IS NULL OR EXISTS (
         SELECT 1 FROM audit.dq_finding_sources fs JOIN audit.submissions s USING (submission_id)
         WHERE fs.finding_id = f.finding_id AND NOT fs.context AND s.reporting_date = $day)
+"""
+
+
+# Who sent what, late or not at all, for each open reporting period (the round's period, for a round).
+COVERAGE_SQL = """
+    SELECT period_code, period_starts, period_ends, due_date, agency_code, agency_name_vi, domain, status,
+           first_received_at, days_late
+    FROM marts.v_submission_coverage
+    WHERE $day IS NULL OR $day BETWEEN period_starts AND period_ends
+    ORDER BY period_starts, domain, CASE status WHEN 'missing' THEN 0 WHEN 'late' THEN 1 ELSE 2 END, agency_code
 """
 
 
@@ -83,13 +97,17 @@ def _findings(con, day: date | None) -> pl.DataFrame:
                 FROM (SELECT unnest(from_json(f.evidence, '[{"role":"VARCHAR","document":"VARCHAR","location":"VARCHAR","quote":"VARCHAR","value_text":"VARCHAR"}]'), recursive := true)) AS e
                ) AS evidence_quotes,
                -- the files it cites and their rows, from audit.dq_finding_sources (the file at fault first)
-               (SELECT list({file_name: c.file_name, rows: c.rows} ORDER BY c.context, c.file_name)
-                FROM (SELECT fs.file_name, bool_and(fs.context) AS context,
+               (SELECT list({file_name: c.file_name, archived_path: c.archived_path, rows: c.rows} ORDER BY c.context, c.file_name)
+                FROM (SELECT fs.file_name, any_value(s.archived_path) AS archived_path, bool_and(fs.context) AS context,
                              list(DISTINCT fs.row ORDER BY fs.row) FILTER (WHERE fs.row IS NOT NULL) AS rows
-                      FROM audit.dq_finding_sources fs WHERE fs.finding_id = f.finding_id GROUP BY fs.file_name) AS c
-               ) AS files
+                      FROM audit.dq_finding_sources fs LEFT JOIN audit.submissions s USING (submission_id)
+                      WHERE fs.finding_id = f.finding_id GROUP BY fs.file_name, fs.submission_id) AS c
+               ) AS files,
+               -- the rule's message templates: the page writes their numbers again in each language's style
+               r.message_template, r.message_template_vi
         FROM audit.dq_findings f
         LEFT JOIN (SELECT agency_code, name_vi FROM marts.dim_agency) a USING (agency_code)
+        LEFT JOIN (SELECT rule_id, message AS message_template, message_vi AS message_template_vi FROM audit.dq_rules) r USING (rule_id)
     """ + ROUND_FILTER + """
         ORDER BY f.agency_code NULLS LAST, f.document, CASE f.severity WHEN 'error' THEN 0 ELSE 1 END, f.rule_id, f.subject, f.finding_id
     """, params={"day": day}).pl()
@@ -102,7 +120,7 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
     with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         findings = _findings(con, day)
         submissions = con.sql("""
-            SELECT file_name, agency_code, domain, reporting_date, status, rows_loaded, problems_count, message
+            SELECT file_name, agency_code, domain, reporting_date, status, rows_loaded, problems_count, message, archived_path
             FROM audit.submissions WHERE $day IS NULL OR reporting_date = $day
             ORDER BY status DESC, file_name""", params={"day": day}).pl()
         quarantine = con.sql("""
@@ -110,40 +128,31 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
             FROM audit.quarantine q JOIN audit.submissions s USING (submission_id)
             WHERE $day IS NULL OR s.reporting_date = $day
             ORDER BY q.file_name, q.source_row, q.field""", params={"day": day}).pl()
+        kpis = con.sql("SELECT * FROM marts.v_agency_kpis ORDER BY agency_code").pl()
+        coverage = con.sql(COVERAGE_SQL, params={"day": day}).pl()
+        labels = con.sql("SELECT rule_id, label AS rule_label, label_vi AS rule_label_vi FROM audit.dq_rules").pl()
+        # (own cursors: these functions leave their result open, and DuckDB then refuses the next query)
+        stamp = run_stamp(con.cursor())
+        # what the latest evaluation resolved is news of the whole warehouse, not of one round
+        resolved = None if day is not None else resolved_findings(con.cursor()).join(labels, on="rule_id", how="left")
 
     paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
     write_workbooks(settings, folder, findings, paths.csv, paths.xlsx, day)  # and one per agency (workbooks.py)
 
-    # An echo of a rejected file is shown under that file, not as a fault of the agency's other files.
-    echoes = findings.filter(pl.col("echo_of_file").is_not_null())
-    echoes_by_file = {file: part.to_dicts() for (file,), part in echoes.group_by(["echo_of_file"], maintain_order=True)}
-    findings_own = findings.filter(pl.col("echo_of_file").is_null())
-    groups = []
-    for (label,), part in findings_own.group_by(["agency_label"], maintain_order=True):
-        rows = part.to_dicts()
-        for row in rows:
-            row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else []
-        code = rows[0]["agency_code"]
-        groups.append({"label": label, "code": code, "rows": rows,
-                       "anchor": anchor("agency", code) if code else anchor("report", rows[0]["document"]),
-                       "errors": sum(r["severity"] == "error" for r in rows),
-                       "warnings": sum(r["severity"] == "warning" for r in rows)})
-    html = environment().get_template("dq_report.html.j2").render(
+    paths.html_en = folder / PAGES["en"]  # paths.html is PAGES["vi"]
+    dbt_docs = settings.reports_dir / "dbt_docs.html"
+    gx_index = docs_index(settings.warehouse_dir)
+    data = ReportData(
+        folder=folder, warehouse_dir=settings.warehouse_dir,
         generated_at=datetime.now(timezone.utc).strftime("%d/%m/%Y %H:%M"),
         round_date=day.strftime("%d/%m/%Y") if day else None,
-        groups=groups,
-        totals={"findings": findings_own.height,
-                "errors": findings_own.filter(pl.col("severity") == "error").height,
-                "warnings": findings_own.filter(pl.col("severity") == "warning").height,
-                "echoes": echoes.height},
-        echoes_by_file=echoes_by_file,
-        by_rule=findings_own.group_by("rule_id", "rule_label", "severity").len().sort("rule_id").to_dicts(),
-        submissions=submissions.to_dicts(),
-        accepted=submissions.filter(pl.col("status") == "accepted").height,
-        rejected=submissions.filter(pl.col("status") == "rejected").height,
-        quarantine=quarantine.to_dicts(),
-        gx_results=gx_results or [],
-        gx_docs=os.path.relpath(docs_index(settings.warehouse_dir), folder) if docs_index(settings.warehouse_dir).exists() else None,
+        findings=findings, submissions=submissions, quarantine=quarantine, kpis=kpis, coverage=coverage,
+        stamp=stamp if stamp["run_id"] else None, resolved=resolved, gx_results=gx_results or [],
+        gx_docs=os.path.relpath(gx_index, folder) if gx_index.exists() else None,
+        dbt_docs=os.path.relpath(dbt_docs, folder) if dbt_docs.exists() else None,
+        dbt_docs_path=str(dbt_docs),
     )
-    paths.html.write_text(html, encoding="utf-8")
+    template = environment().get_template("dq_report.html.j2")
+    for lang in LANGS:
+        (folder / PAGES[lang]).write_text(template.render(context(data, lang, anchor)), encoding="utf-8")
     return paths
