@@ -1,8 +1,10 @@
 -- The all row of v_six_clear_completeness is the sum of the agency rows, and no field is missing from
 -- more tasks than are not six-clear: rows returned are failures.
 with agencies as (
-    select sum(tasks) as tasks, sum(tasks_six_clear) as tasks_six_clear, sum(missing_who) as missing_who,
-           sum(missing_when) as missing_when, sum(missing_product) as missing_product
+    -- coalesce: with no task at all there is no agency row, and the all row counts 0 (not NULL)
+    select coalesce(sum(tasks), 0) as tasks, coalesce(sum(tasks_six_clear), 0) as tasks_six_clear,
+           coalesce(sum(missing_who), 0) as missing_who, coalesce(sum(missing_when), 0) as missing_when,
+           coalesce(sum(missing_product), 0) as missing_product
     from {{ ref('v_six_clear_completeness') }}
     where scope = 'agency'
 ),
