@@ -19,7 +19,8 @@ import polars as pl
 
 from pipelines.report import charts, locale_text
 from pipelines.report.locale_text import number, plural, shown_value
-from pipelines.report.words import COUNTS, WORDS, code
+from pipelines.report import words
+from pipelines.report.words import code
 
 PAGES = {"vi": "dq_report.html", "en": "dq_report.en.html"}
 
@@ -60,11 +61,11 @@ def _day(value) -> str:
 
 def _texts(lang: str):
     def t(key: str, **values) -> str:
-        text = WORDS[key][lang]
+        text = words.WORDS[key][lang]
         return text.format(**values) if values else text
 
     def n(key: str, count: int) -> str:
-        return plural(count, COUNTS[key][lang], lang)
+        return plural(count, words.COUNTS[key][lang], lang)
 
     return t, n
 

@@ -8,18 +8,28 @@ has only 'other'), so English reads "1 error" and "2 errors"; CODES translates t
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import yaml
 
-_TEXTS = yaml.safe_load((Path(__file__).with_name("words.yml")).read_text(encoding="utf-8"))
-WORDS: dict[str, dict[str, str]] = _TEXTS["words"]
-COUNTS: dict[str, dict[str, dict[str, str]]] = _TEXTS["counts"]
-CODES: dict[str, dict[str, str]] = _TEXTS["codes"]
+
+@cache
+def _texts() -> dict:
+    # read when first used, not at import: importing the code location reads no file (tests/test_settings.py)
+    return yaml.safe_load((Path(__file__).with_name("words.yml")).read_text(encoding="utf-8"))
+
+
+def __getattr__(name: str):
+    """WORDS, COUNTS and CODES (words.yml's three parts), read on first access."""
+    part = {"WORDS": "words", "COUNTS": "counts", "CODES": "codes"}.get(name)
+    if part is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _texts()[part]
 
 
 def code(value: str | None, lang: str) -> str:
     """A code from the data (severity, status, domain, role) in the language, or the code itself."""
     if value is None:
         return ""
-    return CODES[lang].get(value, value)
+    return _texts()["codes"][lang].get(value, value)
