@@ -47,8 +47,10 @@ sql: install
 	@test -f $(R57_WAREHOUSE_DIR)/analyst.duckdb || { echo "error: $(R57_WAREHOUSE_DIR)/analyst.duckdb does not exist yet: run \`make run\` first"; exit 1; }
 	@$(BIN)/duckdb -readonly $(R57_WAREHOUSE_DIR)/analyst.duckdb
 
+# One worker per core, a test file per worker (its module fixtures run once): the pipeline tests are mostly
+# single-threaded Python, so two cores take the suite in a little over half the time.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000

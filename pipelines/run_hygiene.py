@@ -40,6 +40,9 @@ from dagster._core.events import JobFailureData, RunFailureReason
 # dagster-dbt's name for one invocation's folder: <op name>-<first 7 of the run id>-<first 7 of a uuid4>
 DBT_RUN_TARGET = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
 KEEP_DBT_TARGETS = 5
+# A folder touched this recently may belong to a dbt process still running for another warehouse (a second
+# clone's load, a test session): the run lock is per warehouse, so nothing else keeps it from being removed.
+DBT_TARGET_MIN_AGE_S = 3600
 
 # /proc's start times are in clock ticks since boot, and boot time is whole seconds.
 CLOCK_SLACK_SECONDS = 5.0
@@ -119,13 +122,16 @@ def run_hygiene_sensor(context):
     return SkipReason(" | ".join(lines) if lines else "every started run has a live process")
 
 
-def prune_dbt_targets(target_dir: Path, keep: int = KEEP_DBT_TARGETS) -> list[Path]:
-    """Remove all but the `keep` newest (by modification time) per-invocation folders under dbt's target dir; return those removed.
+def prune_dbt_targets(target_dir: Path, keep: int = KEEP_DBT_TARGETS, min_age_s: float = DBT_TARGET_MIN_AGE_S) -> list[Path]:
+    """Remove all but the `keep` newest (by modification time) per-invocation folders under dbt's target dir,
+    sparing any modified in the last `min_age_s` seconds; return those removed.
 
     Only folders named as dagster-dbt names them are touched: manifest.json, partial_parse.msgpack
     and anything else in target/ stay."""
     folders = sorted((p for p in Path(target_dir).glob("*") if p.is_dir() and DBT_RUN_TARGET.match(p.name)),
                      key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in folders[keep:]:
+    cutoff = time.time() - min_age_s
+    removed = [p for p in folders[keep:] if p.stat().st_mtime < cutoff]
+    for old in removed:
         shutil.rmtree(old, ignore_errors=True)  # one a reader still holds open goes at the next run
-    return folders[keep:]
+    return removed

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import time
 
 import duckdb
 import pytest
@@ -173,6 +174,11 @@ def test_pruning_keeps_the_newest_dbt_target_folders(tmp_path):
     removed = prune_dbt_targets(tmp_path, keep=3)
     assert sorted(p.name for p in removed) == names[:5]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["compiled", "manifest.json", *names[5:]])
+    # a folder modified within the hour may be another warehouse's dbt still running: kept, even beyond `keep`
+    os.utime(tmp_path / names[5], (time.time() - 60, time.time() - 60))
+    os.utime(tmp_path / names[6], (time.time() - 30, time.time() - 30))
+    assert prune_dbt_targets(tmp_path, keep=1) == [tmp_path / names[7]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["compiled", "manifest.json", names[5], names[6]])
 
 
 def test_the_sensor_starts_from_what_is_loaded_and_asks_for_new_files_and_their_round_report(console_runs):
