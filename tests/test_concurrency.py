@@ -87,8 +87,19 @@ class Reader:
 
     def __init__(self, path: Path):
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "import duckdb, sys\n"
-             f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
+            # retried: opened at a step's start, it may meet the load's own brief connection (the dbt step reads
+            # the build state before dbt starts); the test is about what the load does once the session holds it
+            # (duckdb.connect( first: the load's lock line quotes the holder's command line, cut short)
+            [sys.executable, "-c", "import duckdb, sys, time\n"
+             f"connect = lambda: duckdb.connect({str(path)!r}, read_only=True)\n"
+             "deadline = time.monotonic() + 30\n"
+             "while True:\n"
+             "    try:\n"
+             "        con = connect()\n"
+             "        break\n"
+             "    except duckdb.IOException:\n"
+             "        if time.monotonic() > deadline: raise\n"
+             "        time.sleep(0.05)\n"
              "print('held', flush=True)\nsys.stdin.readline()\ncon.close()\n"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "held"
