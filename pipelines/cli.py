@@ -154,7 +154,7 @@ def stage_lines(result, settings: Settings) -> list[str]:
     report = meta.get(DQ_REPORT)
     lines.append(f"report   {report['html']}" if report else "report   unchanged")
     copy = meta.get(ANALYST_COPY)
-    lines.append(f"publish  {copy['path']}: {copy['size_mb']:.1f} MB, {copy['tables_written']} of "
+    lines.append(f"publish  {copy['path']}: {copy['size_bytes'] / 1e6:.1f} MB, {copy['tables_written']} of "
                  f"{copy['tables_copied']} tables written, {copy['reporting_dates_replaced']} reporting dates replaced, "
                  f"in {copy['seconds']:.1f} s" if copy else f"publish  {settings.analyst_path} holds the last build: unchanged")
     return lines

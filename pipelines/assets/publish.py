@@ -35,6 +35,7 @@ def publish_analyst_copy(context, warehouse: WarehouseResource):
     yield Output(None, metadata={
         "path": MetadataValue.path(str(done.path)),
         "size_mb": MetadataValue.float(round(done.size_bytes / 1e6, 2)),
+        "size_bytes": done.size_bytes,  # exact: the console rounds from it once (11.5496 MB read 11.6 from size_mb)
         "seconds": MetadataValue.float(round(done.seconds, 2)),
         "tables_copied": done.tables, "views_copied": done.views,
         "reused_previous_copy": done.reused, "tables_written": done.tables_written,
