@@ -22,6 +22,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from pipelines import logsafe
+from pipelines.quality.engine import INTERVAL_SEPARATOR, PLACEHOLDERS
 
 LANGS = ("vi", "en")
 MAX_EXACT_DECIMALS = 4
@@ -31,8 +32,8 @@ _PATTERN = "#,##0." + "#" * 12
 # The engine's text of a value: a number, an open bound, or an interval of them.
 _NUMBER = r"-?\d+(?:\.\d+)?|[+-]∞"
 _VALUE = re.compile(rf"(?P<one>{_NUMBER})|\[(?P<lo>{_NUMBER}), (?P<hi>{_NUMBER})\]")
-# The placeholders of a rule's message (the engine's PLACEHOLDERS), filled in one pass as the engine does.
-PLACEHOLDER = re.compile(r"\{(subject|metric|actual|expected|difference|tolerance|unit)\}")
+# The placeholders of a rule's message (the engine's own list), filled in one pass as the engine does.
+PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 ANY_VALUE = {"vi": "bất kỳ", "en": "any"}
 
@@ -99,8 +100,7 @@ def fill(template: str, values: dict[str, str | None]) -> str:
 
 VALUE_FIELDS = {"actual": "actual_value", "expected": "expected_value", "difference": "difference", "tolerance": "tolerance"}
 # The engine's own message style per language (pipelines/quality/engine.py r57_num_<lang>, r57_interval_<lang>):
-# every decimal kept, the language's separators, an interval as [low<sep>high].
-ENGINE_INTERVAL_SEPARATOR = {"en": ", ", "vi": "; "}
+# every decimal kept, the language's separators, an interval as [low<sep>high] (engine.INTERVAL_SEPARATOR).
 
 
 def engine_text(text: str | None, lang: str | None) -> str | None:
@@ -116,7 +116,7 @@ def engine_text(text: str | None, lang: str | None) -> str | None:
                                                                  decimal_quantization=False)
     if match["one"] is not None:
         return full(match["one"])
-    return f"[{full(match['lo'])}{ENGINE_INTERVAL_SEPARATOR[lang]}{full(match['hi'])}]"
+    return f"[{full(match['lo'])}{INTERVAL_SEPARATOR[lang]}{full(match['hi'])}]"
 
 
 def localised_message(message: str, template: str | None, finding: dict, lang: str, row_check: bool = False) -> str:
