@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipelines.quality.history import run_stamp  # noqa: E402
 from pipelines.report.render import _findings  # noqa: E402
 from pipelines.report.workbooks import write_workbooks  # noqa: E402
 from pipelines.settings import Settings  # noqa: E402
@@ -28,14 +29,15 @@ from pipelines.warehouse import connect  # noqa: E402
 def main() -> None:
     warehouse = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("R57_WAREHOUSE_DIR", "warehouse")).resolve()
     settings = Settings.explicit(warehouse_dir=warehouse)
-    with connect(settings.duckdb_path, read_only=True) as con:
-        findings = _findings(con, None)
     took, written = [], None
-    with tempfile.TemporaryDirectory(prefix="r57-bench-workbooks-") as scratch:
+    with connect(settings.duckdb_path, read_only=True) as con, \
+            tempfile.TemporaryDirectory(prefix="r57-bench-workbooks-") as scratch:
+        findings, stamp = _findings(con, None), run_stamp(con)
         folder = Path(scratch)
         for _ in range(int(os.environ.get("BENCH_REPEAT", "3"))):
             started = time.perf_counter()
-            written = write_workbooks(settings, folder, findings, folder / "dq_findings.csv", folder / "dq_findings.xlsx")
+            written = write_workbooks(con, folder, findings, folder / "dq_findings.csv", folder / "dq_findings.xlsx",
+                                      stamp)
             took.append(time.perf_counter() - started)
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     print(json.dumps({"warehouse": str(warehouse), "findings": findings.height, "agency_workbooks": len(written.agencies),

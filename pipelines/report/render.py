@@ -131,13 +131,12 @@ def write_report(settings: Settings, gx_results: list[dict] | None = None, day: 
         kpis = con.sql("SELECT * FROM marts.v_agency_kpis ORDER BY agency_code").pl()
         coverage = con.sql(COVERAGE_SQL, params={"day": day}).pl()
         labels = con.sql("SELECT rule_id, label AS rule_label, label_vi AS rule_label_vi FROM audit.dq_rules").pl()
-        # (own cursors: these functions leave their result open, and DuckDB then refuses the next query)
-        stamp = run_stamp(con.cursor())
+        stamp = run_stamp(con)
         # what the latest evaluation resolved is news of the whole warehouse, not of one round
-        resolved = None if day is not None else resolved_findings(con.cursor()).join(labels, on="rule_id", how="left")
-
-    paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
-    write_workbooks(settings, folder, findings, paths.csv, paths.xlsx, day)  # and one per agency (workbooks.py)
+        resolved = None if day is not None else resolved_findings(con).join(labels, on="rule_id", how="left")
+        paths = ReportPaths(folder / "dq_report.html", folder / "dq_findings.csv", folder / "dq_findings.xlsx")
+        # and one per agency (workbooks.py), on the same connection and evaluation
+        write_workbooks(con, folder, findings, paths.csv, paths.xlsx, stamp, day)
 
     paths.html_en = folder / PAGES["en"]  # paths.html is PAGES["vi"]
     dbt_docs = settings.reports_dir / "dbt_docs.html"

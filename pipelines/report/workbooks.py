@@ -27,10 +27,7 @@ from xlsxwriter import Workbook
 
 from pipelines.quality import kinds
 from pipelines.quality.bounds import UNBOUNDED
-from pipelines.quality.history import run_stamp
 from pipelines.report.safe_cells import neutralise
-from pipelines.settings import Settings
-from pipelines.warehouse import connect
 
 # dq_findings.csv: the columns scripts read (names kept), then the ones added with the workbooks.
 CSV_COLUMNS = [
@@ -370,17 +367,16 @@ def _national(con, path: Path, findings: pl.DataFrame, problems: pl.DataFrame, a
     book.close()
 
 
-def write_workbooks(settings: Settings, folder: Path, findings: pl.DataFrame, csv: Path, xlsx: Path,
+def write_workbooks(con, folder: Path, findings: pl.DataFrame, csv: Path, xlsx: Path, stamp: dict,
                     day: date | None = None) -> Workbooks:
     """dq_findings.csv and .xlsx at `csv` and `xlsx`, and the agencies' files under folder/agencies/.
 
-    `findings` are the report's findings in scope (a round's with `day`), with agency_name_vi,
-    evidence_quotes and the columns of audit.dq_findings."""
-    with connect(settings.duckdb_path, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
-        problems = _problems(con, findings, day)
-        stamp = run_stamp(con)
-        agencies = _agencies(con, problems, day)
-        _national(con, xlsx, findings, problems, agencies, stamp, day)
+    `con` is the report's read-only connection, `stamp` its evaluation (history.run_stamp); `findings` are the
+    report's findings in scope (a round's with `day`), with agency_name_vi, evidence_quotes and the columns of
+    audit.dq_findings."""
+    problems = _problems(con, findings, day)
+    agencies = _agencies(con, problems, day)
+    _national(con, xlsx, findings, problems, agencies, stamp, day)
     neutralise(findings.select(CSV_COLUMNS)).write_csv(csv, include_bom=True)  # BOM: Excel opens UTF-8 Vietnamese correctly
     written = write_agency_workbooks(folder / AGENCY_FOLDER, problems, agencies, stamp, day)
     return Workbooks(csv, xlsx, written)
